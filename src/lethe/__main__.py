@@ -1,0 +1,5 @@
+import sys
+
+from lethe.cli import main
+
+sys.exit(main())

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    """Users of Lethe (log-in by e-mail) and the roles they hold."""
+
+    name = "lethe.accounts"
+    label = "accounts"

@@ -1,0 +1,150 @@
+"""Read Lethe's configuration from the environment (SPEC, "Configuration").
+
+Everything Lethe needs to know about its installation comes from LETHE_* variables,
+read once here. Settings, the command line and the WSGI entry point all use
+`load()`, so a bad configuration stops every way in with the same one-line message.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+ENVIRONMENTS = ("production", "development", "test")
+
+# A production secret key must be at least this long; Django's own deploy check
+# asks for 50 characters with at least 5 distinct ones.
+MIN_SECRET_KEY_LENGTH = 50
+
+
+class ConfigError(Exception):
+    """A configuration problem that stops Lethe; its message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The installation's settings, as read from the environment."""
+
+    env: str
+    data_dir: Path
+    database_url: str
+    keystore_url: str
+    master_key_file: Path
+    index_key_file: Path
+    secret_key: str | None
+    debug: bool
+    tls_cert: Path | None
+    tls_key: Path | None
+    trusted_proxy: bool
+    allowed_hosts: tuple[str, ...]
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
+
+
+def _flag(environ: dict[str, str], name: str) -> bool:
+    value = environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0, not {value!r}")
+
+
+def _path(environ: dict[str, str], name: str) -> Path | None:
+    value = environ.get(name, "").strip()
+    return Path(value).expanduser().absolute() if value else None
+
+
+def load(environ: dict[str, str] | None = None) -> Config:
+    """Return the configuration described by `environ` (default: os.environ)."""
+    environ = dict(os.environ if environ is None else environ)
+    env = environ.get("LETHE_ENV", "development").strip() or "development"
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"LETHE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    data_dir = _path(environ, "LETHE_DATA_DIR") or Path("lethe-data").absolute()
+    tls_cert = _path(environ, "LETHE_TLS_CERT")
+    tls_key = _path(environ, "LETHE_TLS_KEY")
+    if (tls_cert is None) != (tls_key is None):
+        raise ConfigError("LETHE_TLS_CERT and LETHE_TLS_KEY must be set together")
+    hosts = environ.get("LETHE_ALLOWED_HOSTS", "").strip()
+    config = Config(
+        env=env,
+        data_dir=data_dir,
+        database_url=environ.get("LETHE_DATABASE_URL", "").strip()
+        or f"sqlite:///{data_dir / 'lethe.sqlite3'}",
+        keystore_url=environ.get("LETHE_KEYSTORE_URL", "").strip()
+        or f"sqlite:///{data_dir / 'keystore.sqlite3'}",
+        master_key_file=_path(environ, "LETHE_MASTER_KEY_FILE") or data_dir / "master.key",
+        index_key_file=_path(environ, "LETHE_INDEX_KEY_FILE") or data_dir / "index.key",
+        secret_key=environ.get("LETHE_SECRET_KEY") or None,
+        debug=_flag(environ, "LETHE_DEBUG"),
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        trusted_proxy=_flag(environ, "LETHE_TRUSTED_PROXY"),
+        allowed_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip())
+        or ("localhost", "127.0.0.1", "[::1]"),
+    )
+    if config.production:
+        check_production(config)
+    return config
+
+
+def check_production(config: Config) -> None:
+    """Refuse a production configuration with debug on or without a real secret key."""
+    if config.debug:
+        raise ConfigError("LETHE_ENV=production refuses to start with LETHE_DEBUG on")
+    key = config.secret_key or ""
+    if len(key) < MIN_SECRET_KEY_LENGTH or key.startswith("django-insecure") or len(set(key)) < 5:
+        raise ConfigError(
+            "LETHE_ENV=production needs LETHE_SECRET_KEY: a random value of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters (the default is not allowed)"
+        )
+
+
+def check_serving(config: Config, *, tls: bool) -> None:
+    """Refuse to serve production traffic without TLS or an explicit trusted proxy (SPEC I8)."""
+    if config.production and not tls and not config.trusted_proxy:
+        raise ConfigError(
+            "LETHE_ENV=production needs TLS (LETHE_TLS_CERT and LETHE_TLS_KEY) or, behind a "
+            "proxy that terminates TLS, LETHE_TRUSTED_PROXY=1"
+        )
+
+
+def ensure_data_dir(config: Config) -> Path:
+    """Create the data dir with mode 0700 if it does not exist yet."""
+    path = config.data_dir
+    if not path.exists():
+        try:
+            path.mkdir(mode=0o700, parents=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create data dir {path}: {exc.strerror}") from None
+        path.chmod(0o700)
+    elif not path.is_dir():
+        raise ConfigError(f"data dir {path} is not a directory")
+    return path
+
+
+def development_secret_key(config: Config) -> str:
+    """Return this data dir's own secret key, created on first use (never a shared default)."""
+    path = config.data_dir / "secret.key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    ensure_data_dir(config)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key

@@ -1,0 +1,27 @@
+"""Facts about this installation's data, kept in the main database itself."""
+
+from django.db import models
+
+
+class Installation(models.Model):
+    """The one row saying what kind of data this database holds (SPEC I5).
+
+    A database made by `lethe init` outside production, by `lethe demo` or by
+    `lethe clone --anonymize` is marked synthetic or anonymised; one made in
+    production is marked production, and development mode refuses to run on it.
+    """
+
+    class DataKind(models.TextChoices):
+        SYNTHETIC = "synthetic"
+        ANONYMISED = "anonymised"
+        PRODUCTION = "production"
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    data_kind = models.CharField(max_length=16, choices=DataKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="one_installation")]
+
+    def __str__(self):
+        return f"installation ({self.data_kind})"

@@ -1,0 +1,150 @@
+"""Django settings for Lethe, all derived from the LETHE_* environment (see lethe.config)."""
+
+from __future__ import annotations
+
+import dj_database_url
+
+from lethe import config as lethe_config
+
+CONFIG = lethe_config.load()
+lethe_config.ensure_data_dir(CONFIG)
+
+DEBUG = CONFIG.debug
+SECRET_KEY = CONFIG.secret_key or lethe_config.development_secret_key(CONFIG)
+ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "lethe.core",
+    "lethe.accounts",
+    "lethe.audit",
+    "lethe.vault",
+    "lethe.vault.keystore",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lethe.core.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "lethe.urls"
+WSGI_APPLICATION = "lethe.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str, name: str, *, secure_delete: bool = False) -> dict:
+    """Return a Django DATABASES entry for `url` with Lethe's connection settings."""
+    db = dj_database_url.parse(url)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        pragmas = ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"]
+        if secure_delete:
+            # Overwrite deleted content, so that a shredded data key does not linger
+            # in free pages of the keystore file.
+            pragmas.append("PRAGMA secure_delete=ON")
+        db["OPTIONS"] = {
+            "init_command": "; ".join(pragmas),
+            "timeout": 20,  # busy timeout, seconds
+            "transaction_mode": "IMMEDIATE",
+        }
+        # Tests run on real files (not :memory:) so they can scan the bytes on disk.
+        db["TEST"] = {"NAME": str(CONFIG.data_dir / f"test-{name}.sqlite3")}
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        db["CONN_MAX_AGE"] = 60
+        db["CONN_HEALTH_CHECKS"] = True
+    else:
+        raise lethe_config.ConfigError(f"unsupported database URL for {name}: {db['ENGINE']}")
+    return db
+
+
+DATABASES = {
+    "default": _database(CONFIG.database_url, "lethe"),
+    "keystore": _database(CONFIG.keystore_url, "keystore", secure_delete=True),
+}
+DATABASE_ROUTERS = ["lethe.vault.keystore.router.KeystoreRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "Europe/Stockholm"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = CONFIG.data_dir / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# Sessions: HttpOnly, SameSite, Secure when served over TLS; 30 minutes idle.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = CONFIG.tls or CONFIG.trusted_proxy
+SECURE_SSL_REDIRECT = CONFIG.production
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if CONFIG.trusted_proxy:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# SecurityMiddleware sends HSTS only on requests that arrived over TLS.
+SECURE_HSTS_SECONDS = 365 * 24 * 3600
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Application logs go to stderr and never carry personal data: the vault logs
+# pseudonyms only, and request bodies are never logged.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {"lethe": {"level": "INFO", "propagate": True}},
+}

@@ -1,0 +1,357 @@
+"""The gate: the one way personal data is written, read, searched and shredded (SPEC I2).
+
+Every call checks the actor's roles against the role table for the declared purpose
+and appends one audit event in the same transaction as the work it records. Reads
+are batched: whatever the number of subjects, a call costs one query for the values,
+one for the keys and one for the audit event. Unwrapped data keys live only for the
+duration of one call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db import connections, transaction
+from django.utils import timezone
+
+from lethe.audit import log
+from lethe.audit.models import Action, Outcome
+from lethe.vault import blind, crypto, fields, keys, normalize
+from lethe.vault.errors import AccessDenied, InvalidField, SubjectErased
+from lethe.vault.fields import Category, Index
+from lethe.vault.models import BlindIndex, PersonalValue, Subject
+from lethe.vault.policy import DEFAULT_SCOPE, Actor, Decision, Purpose, may_shred, may_write
+
+VALUE_TABLE = PersonalValue._meta.db_table
+
+
+@dataclass(frozen=True)
+class Masked:
+    """A value the actor may not read: its category is shown, the value is not."""
+
+    category: Category
+
+    def __str__(self):
+        return f"\N{LOCK} {self.category}"
+
+
+@dataclass(frozen=True)
+class Erased:
+    """A value whose key was shredded: it can never be read again."""
+
+    def __str__(self):
+        return "[erased]"
+
+
+ERASED = Erased()
+
+
+def _seal(key: bytes, subject: UUID, scope: str, field: str, value: object) -> bytes:
+    plaintext = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return crypto.seal(
+        key, plaintext, table=VALUE_TABLE, column=f"{scope}/{field}", row=str(subject)
+    )
+
+
+def _open(key: bytes, subject: UUID, scope: str, field: str, ciphertext: bytes) -> object:
+    plaintext = crypto.open_(
+        key, ciphertext, table=VALUE_TABLE, column=f"{scope}/{field}", row=str(subject)
+    )
+    return json.loads(plaintext)
+
+
+def _categories(values: Mapping[str, object]) -> set[Category]:
+    return {fields.get(name).category for name in values}
+
+
+def _deny(actor: Actor, action: Action, subjects, categories, purpose, message: str):
+    """Record a refused call in its own transaction, then raise AccessDenied."""
+    with transaction.atomic():
+        log.record(
+            actor,
+            Action.ACCESS_DENIED,
+            outcome=Outcome.DENIED,
+            subjects=subjects,
+            denied_categories=categories,
+            purpose=purpose,
+            detail={"attempted": str(action)},
+        )
+    raise AccessDenied(message)
+
+
+def create_subjects(
+    actor: Actor,
+    purpose: Purpose,
+    records: Iterable[Mapping[str, object]],
+    *,
+    scope: str = DEFAULT_SCOPE,
+) -> list[Subject]:
+    """Create one subject per mapping of personal fields and write them, as one batch."""
+    cleaned = [fields.clean(dict(record)) for record in records]
+    if not cleaned:
+        return []
+    categories = set().union(*(_categories(r) for r in cleaned))
+    subjects = [Subject() for _ in cleaned]
+    ids = [s.id for s in subjects]
+    if not may_write(actor, purpose, scope, ids, categories, new_subjects=True):
+        _deny(
+            actor,
+            Action.CREATE,
+            (),
+            categories,
+            purpose,
+            f"{actor.label} may not create personal data for {purpose}",
+        )
+    data_keys = keys.ensure((s, scope) for s in ids)
+    indexer = blind.indexer()
+    with transaction.atomic():
+        Subject.objects.bulk_create(subjects)
+        _store(subjects, cleaned, scope, data_keys, indexer, replace=False)
+        log.record(actor, Action.CREATE, subjects=ids, categories=categories, purpose=purpose)
+    return subjects
+
+
+def create_subject(
+    actor: Actor, purpose: Purpose, values: Mapping[str, object], *, scope: str = DEFAULT_SCOPE
+) -> Subject:
+    """Create a subject with these personal fields."""
+    return create_subjects(actor, purpose, [values], scope=scope)[0]
+
+
+def write(
+    actor: Actor,
+    subject: Subject,
+    values: Mapping[str, object],
+    purpose: Purpose,
+    *,
+    scope: str = DEFAULT_SCOPE,
+) -> None:
+    """Set (or, with None, remove) personal fields of an existing subject."""
+    cleaned = fields.clean(dict(values))
+    categories = _categories(cleaned)
+    if not may_write(actor, purpose, scope, [subject.id], categories):
+        _deny(
+            actor,
+            Action.UPDATE,
+            [subject.id],
+            categories,
+            purpose,
+            f"{actor.label} may not write these fields for {purpose}",
+        )
+    data_keys = keys.ensure([(subject.id, scope)])
+    if data_keys[(subject.id, scope)] is None:
+        raise SubjectErased(f"subject {subject.id} is erased in scope {scope}")
+    with transaction.atomic():
+        _store([subject], [cleaned], scope, data_keys, blind.indexer(), replace=True)
+        log.record(
+            actor,
+            Action.UPDATE,
+            subjects=[subject.id],
+            categories=categories,
+            purpose=purpose,
+            detail={"fields": sorted(cleaned)},
+        )
+
+
+def _store(subjects, cleaned, scope, data_keys, indexer, *, replace: bool) -> None:
+    """Write sealed values and blind index rows for a batch (inside the caller's transaction)."""
+    now = timezone.now()
+    value_rows, index_rows = [], []
+    for subject, values in zip(subjects, cleaned, strict=True):
+        key = data_keys[(subject.id, scope)]
+        for name, value in values.items():
+            field = fields.get(name)
+            if value is not None:
+                value_rows.append(
+                    (subject.id, scope, name, _seal(key, subject.id, scope, name, value))
+                )
+            if field.index and scope == DEFAULT_SCOPE and value is not None:
+                index_rows.extend(
+                    (subject.id, name, field.index.value, indexer.value(field.index, term))
+                    for term in sorted(field.index_terms(value))
+                )
+    if replace:
+        subject = subjects[0]
+        PersonalValue.objects.filter(
+            subject=subject, scope=scope, field__in=list(cleaned[0])
+        ).delete()
+        if scope == DEFAULT_SCOPE:
+            BlindIndex.objects.filter(subject=subject, field__in=list(cleaned[0])).delete()
+    connection = connections[PersonalValue.objects.db]
+    prep_id = Subject._meta.pk.get_db_prep_value
+    prep_time = PersonalValue._meta.get_field("updated_at").get_db_prep_value
+    stamp = prep_time(now, connection)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        # executemany keeps large batches (demo data, imports) fast; building model
+        # instances here costs an order of magnitude more. Only table and column
+        # names from the models are interpolated; every value is a parameter.
+        if value_rows:
+            cursor.executemany(
+                f"INSERT INTO {quote(VALUE_TABLE)} (subject_id, scope, field, ciphertext, "  # noqa: S608
+                "updated_at) VALUES (%s, %s, %s, %s, %s)",
+                [(prep_id(s, connection), sc, f, c, stamp) for s, sc, f, c in value_rows],
+            )
+        if index_rows:
+            cursor.executemany(
+                f"INSERT INTO {quote(BlindIndex._meta.db_table)} (subject_id, field, "  # noqa: S608
+                f"{quote('index')}, value) VALUES (%s, %s, %s, %s)",
+                [(prep_id(s, connection), f, i, v) for s, f, i, v in index_rows],
+            )
+
+
+def read(
+    actor: Actor,
+    subjects: Iterable[Subject | UUID],
+    purpose: Purpose,
+    *,
+    names: Iterable[str] | None = None,
+    scope: str = DEFAULT_SCOPE,
+) -> dict[UUID, dict[str, object]]:
+    """Return the named personal fields (default: all) of each subject, masked where denied.
+
+    A value is the stored value, a Masked (the actor may not read its category),
+    ERASED (its key was shredded) or absent (never set).
+    """
+    ids = list(dict.fromkeys(s.id if isinstance(s, Subject) else s for s in subjects))
+    wanted = [fields.get(n) for n in (names if names is not None else fields.FIELDS)]
+    decision = Decision(actor, purpose, scope, ids)
+    allowed = {s: decision.allowed(s) for s in ids}
+    readable = {f.name for f in wanted if any(f.category in a for a in allowed.values())}
+    result: dict[UUID, dict[str, object]] = {s: {} for s in ids}
+    shown, hidden = set(), set()
+    with transaction.atomic():
+        rows = []
+        if readable and ids:
+            rows = list(
+                PersonalValue.objects.filter(
+                    subject__in=ids, scope=scope, field__in=readable
+                ).values_list("subject_id", "field", "ciphertext")
+            )
+        data_keys = keys.unwrap_many({(s, scope) for s, _, _ in rows})
+        for subject, name, ciphertext in rows:
+            if fields.get(name).category not in allowed[subject]:
+                continue
+            key = data_keys.get((subject, scope))
+            result[subject][name] = (
+                ERASED if key is None else _open(key, subject, scope, name, ciphertext)
+            )
+        for subject in ids:
+            for field in wanted:
+                if field.category in allowed[subject]:
+                    shown.add(field.category)
+                else:
+                    result[subject][field.name] = Masked(field.category)
+                    hidden.add(field.category)
+        outcome = (
+            Outcome.DENIED
+            if not shown and hidden
+            else (Outcome.PARTIAL if hidden else Outcome.ALLOWED)
+        )
+        log.record(
+            actor,
+            Action.READ,
+            outcome=outcome,
+            subjects=ids,
+            categories=shown,
+            denied_categories=hidden,
+            purpose=purpose,
+        )
+    return result
+
+
+def find(actor: Actor, field_name: str, query: str, purpose: Purpose) -> list[UUID]:
+    """Return the subjects whose field matches `query` (exact, or name prefixes), confirmed.
+
+    The blind index gives candidates (truncation makes some false); the gate then
+    decrypts the field of each candidate to keep only true matches, and returns only
+    subjects whose field the actor may read for the purpose.
+    """
+    field = fields.get(field_name)
+    if field.index is None:
+        raise InvalidField(field_name, "cannot be searched")
+    try:
+        if field.index is Index.NAME:
+            terms = normalize.name_query_terms(query)
+        else:
+            terms = list(
+                field.index_terms(
+                    field.cleaned(query) if not field.many else field.cleaned([query])
+                )
+            )
+    except normalize.InvalidValue as exc:
+        raise InvalidField(field_name, str(exc)) from None
+    indexer = blind.indexer()
+    with transaction.atomic():
+        candidates: set[UUID] | None = None
+        for term in terms:
+            found = set(
+                BlindIndex.objects.filter(
+                    field=field_name,
+                    index=field.index.value,
+                    value=indexer.value(field.index, term),
+                ).values_list("subject_id", flat=True)
+            )
+            candidates = found if candidates is None else candidates & found
+        candidates = candidates or set()
+        decision = Decision(actor, purpose, DEFAULT_SCOPE, candidates)
+        permitted = [s for s in candidates if field.category in decision.allowed(s)]
+        rows = PersonalValue.objects.filter(
+            subject__in=permitted, scope=DEFAULT_SCOPE, field=field_name
+        ).values_list("subject_id", "ciphertext")
+        data_keys = keys.unwrap_many({(s, DEFAULT_SCOPE) for s in permitted})
+        matches = []
+        wanted = set(terms)
+        for subject, ciphertext in rows:
+            key = data_keys.get((subject, DEFAULT_SCOPE))
+            if key is None:
+                continue
+            if wanted <= field.index_terms(
+                _open(key, subject, DEFAULT_SCOPE, field_name, ciphertext)
+            ):
+                matches.append(subject)
+        denied = len(candidates) - len(permitted)
+        log.record(
+            actor,
+            Action.SEARCH,
+            outcome=Outcome.ALLOWED,
+            subjects=matches,
+            categories=[field.category],
+            purpose=purpose,
+            detail={"field": field_name, "matches": len(matches), "withheld": denied},
+        )
+    return sorted(matches)
+
+
+def shred(actor: Actor, subject: Subject, *, scope: str = DEFAULT_SCOPE, reason: str = "") -> None:
+    """Destroy the subject's data key for `scope`, so every copy of that data is unreadable.
+
+    For the default scope the subject's blind index rows go too (they are derived
+    from its data) and the subject is marked erased.
+    """
+    if not may_shred(actor):
+        _deny(
+            actor,
+            Action.ERASURE,
+            [subject.id],
+            (),
+            "",
+            f"{actor.label} may not erase personal data",
+        )
+    destroyed = keys.shred(subject.id, scope)
+    with transaction.atomic():
+        if scope == DEFAULT_SCOPE:
+            BlindIndex.objects.filter(subject=subject).delete()
+            subject.status = Subject.Status.ERASED
+            subject.erased_at = timezone.now()
+            subject.save(update_fields=["status", "erased_at"])
+        log.record(
+            actor,
+            Action.ERASURE,
+            subjects=[subject.id],
+            purpose="",
+            detail={"scope": scope, "key_destroyed": destroyed, "reason": reason[:200]},
+        )
