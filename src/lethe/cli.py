@@ -80,6 +80,7 @@ def prepare(*, serving: bool = False, check_keys: bool = True) -> lethe_config.C
 def main(argv: list[str] | None = None) -> int:
     """Run one `lethe` command and return its exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    os.umask(0o077)  # databases, exports and certificates are for Lethe's user only
     if not argv or argv in (["-h"], ["--help"], ["help"]):
         print(HELP)
         return 0

@@ -1,0 +1,49 @@
+# The targets CI runs are exactly these: `make test` (and `.ci/run` calls it).
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG ?= postgres://postgres@127.0.0.1:5432
+
+.PHONY: demo install install-dev test lint test-sqlite test-postgres bench lock
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+## install: runtime dependencies from the lock file, and Lethe itself
+install: $(BIN)/python
+	$(BIN)/pip install -q -r requirements/base.lock
+	$(BIN)/pip install -q --no-deps -e .
+
+## demo: install, then run Lethe on SQLite in ./lethe-data with synthetic demo data
+demo: install
+	$(BIN)/lethe demo
+
+## install-dev: runtime and development dependencies from the lock file
+install-dev: $(BIN)/python
+	$(BIN)/pip install -q -r requirements/dev.lock
+	$(BIN)/pip install -q --no-deps -e .
+
+## test: lint, then the whole suite on SQLite and on PostgreSQL
+test: install-dev lint test-sqlite test-postgres
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-sqlite:
+	$(BIN)/pytest
+
+test-postgres:
+	LETHE_DATABASE_URL=$(PG)/lethe LETHE_KEYSTORE_URL=$(PG)/lethe_keystore $(BIN)/pytest
+
+## bench: vault write/read rates against a plaintext sqlite3 baseline
+bench: install-dev
+	$(BIN)/python benchmarks/vault_bench.py
+
+## lock: re-resolve the lock files from pyproject.toml
+lock: install-dev
+	$(BIN)/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o requirements/base.lock pyproject.toml
+	$(BIN)/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links \
+		--extra dev -o requirements/dev.lock pyproject.toml
