@@ -1,5 +1,6 @@
 """I1 and I3 on the real files: no plaintext at rest, and shredding reaches old copies."""
 
+import contextlib
 import json
 import sqlite3
 import subprocess
@@ -45,10 +46,8 @@ def encodings(text: str) -> set[bytes]:
     out = set()
     for form in forms:
         for codec in ("utf-8", "utf-16-le", "utf-16-be", "latin-1"):
-            try:
+            with contextlib.suppress(UnicodeEncodeError):
                 out.add(form.encode(codec))
-            except UnicodeEncodeError:
-                pass
         out.add(json.dumps(form).encode())  # \u00f6-style escapes
         out.add(form.encode().hex().encode())  # bytea hex in a pg_dump
     return out
