@@ -77,25 +77,40 @@ def prepare(*, serving: bool = False, check_keys: bool = True) -> lethe_config.C
     return config
 
 
+def _run(argv: list[str]) -> None:
+    """Run a Django management command, letting CommandError reach the caller."""
+    from django.core.management import ManagementUtility, execute_from_command_line
+
+    name = argv[0]
+    if name.startswith("-") or name in ("help", "version") or "-h" in argv or "--help" in argv:
+        execute_from_command_line(["lethe", *(["help"] if argv == ["help", "--all"] else argv)])
+        return
+    command = ManagementUtility(["lethe", *argv]).fetch_command(name)
+    # --traceback makes Django re-raise CommandError instead of printing it its own way.
+    command.run_from_argv(["lethe", name, "--traceback", *argv[1:]])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one `lethe` command and return its exit status."""
+    from django.core.management.base import CommandError
+
     argv = list(sys.argv[1:] if argv is None else argv)
     os.umask(0o077)  # databases, exports and certificates are for Lethe's user only
     if not argv or argv in (["-h"], ["--help"], ["help"]):
         print(HELP)
         return 0
     command = argv[0]
+    help_only = "-h" in argv or "--help" in argv or command in BOOTSTRAP
     try:
         if command in ("serve", "demo"):
-            _tls_from_serve_args(argv[1:])
-        help_only = "-h" in argv or "--help" in argv or command in BOOTSTRAP
-        prepare(serving=command in ("serve", "demo") and not help_only, check_keys=not help_only)
-        from django.core.management import execute_from_command_line
+            if not help_only:
+                from lethe.vault import keyadmin
 
-        if argv == ["help", "--all"]:
-            argv = ["help"]
-        execute_from_command_line(["lethe", *argv])
-    except lethe_config.ConfigError as exc:
+                keyadmin.check_files(lethe_config.load())
+            _tls_from_serve_args(argv[1:])
+        prepare(serving=command in ("serve", "demo") and not help_only, check_keys=not help_only)
+        _run(argv)
+    except (lethe_config.ConfigError, CommandError) as exc:
         print(f"lethe: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
