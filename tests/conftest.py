@@ -53,6 +53,27 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def flush_passes_audit_triggers():
+    """Let the test runner empty the append-only audit tables between transactional tests."""
+    from django.db import transaction
+
+    from lethe.audit import triggers
+
+    ops = type(connections["default"].ops)
+    original = ops.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        if self.connection.alias != "default":
+            return original(self, sql_list)
+        with transaction.atomic(using="default"), triggers.pruning(self.connection):
+            return original(self, sql_list)
+
+    ops.execute_sql_flush = execute_sql_flush
+    yield
+    ops.execute_sql_flush = original
+
+
+@pytest.fixture(scope="session", autouse=True)
 def key_files():
     """Create the test data dir's master and index key files once."""
     keyadmin.initialise(settings.CONFIG)

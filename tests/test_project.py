@@ -26,7 +26,11 @@ def test_the_deploy_check_passes_under_production_settings(tmp_path):
     )
     for args in (["init"], ["check", "--deploy", "--fail-level", "WARNING"]):
         result = subprocess.run(
-            [sys.executable, "-m", "lethe", *args], env=env, capture_output=True, text=True,
-            timeout=120, check=False,
+            [sys.executable, "-m", "lethe", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert result.returncode == 0, result.stderr

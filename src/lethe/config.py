@@ -33,6 +33,10 @@ class Config:
     keystore_url: str
     master_key_file: Path
     index_key_file: Path
+    audit_key_file: Path
+    audit_checkpoint_every: int
+    audit_checkpoint_minutes: int
+    audit_retention_years: int
     secret_key: str | None
     debug: bool
     tls_cert: Path | None
@@ -56,6 +60,19 @@ def _flag(environ: dict[str, str], name: str) -> bool:
     if value in ("1", "true", "yes", "on"):
         return True
     raise ConfigError(f"{name} must be 1 or 0, not {value!r}")
+
+
+def _int(environ: dict[str, str], name: str, default: int, *, minimum: int) -> int:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        raise ConfigError(f"{name} must be a whole number of at least {minimum}, not {value!r}")
+    return number
 
 
 def _path(environ: dict[str, str], name: str) -> Path | None:
@@ -84,6 +101,10 @@ def load(environ: dict[str, str] | None = None) -> Config:
         or f"sqlite:///{data_dir / 'keystore.sqlite3'}",
         master_key_file=_path(environ, "LETHE_MASTER_KEY_FILE") or data_dir / "master.key",
         index_key_file=_path(environ, "LETHE_INDEX_KEY_FILE") or data_dir / "index.key",
+        audit_key_file=_path(environ, "LETHE_AUDIT_KEY_FILE") or data_dir / "audit-signing.key",
+        audit_checkpoint_every=_int(environ, "LETHE_AUDIT_CHECKPOINT_EVERY", 10_000, minimum=1),
+        audit_checkpoint_minutes=_int(environ, "LETHE_AUDIT_CHECKPOINT_MINUTES", 60, minimum=1),
+        audit_retention_years=_int(environ, "LETHE_AUDIT_RETENTION_YEARS", 10, minimum=1),
         secret_key=environ.get("LETHE_SECRET_KEY") or None,
         debug=_flag(environ, "LETHE_DEBUG"),
         tls_cert=tls_cert,

@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
 
     name = "lethe.accounts"
     label = "accounts"
+
+    def ready(self):
+        from lethe.accounts import signals  # noqa: F401 - connects the log-in audit

@@ -7,6 +7,8 @@ command line can check the key files before anything else runs.
 
 from __future__ import annotations
 
+import hashlib
+
 from lethe.config import Config
 from lethe.vault import keyring
 from lethe.vault.errors import KeyFileError
@@ -36,6 +38,26 @@ def rotate(**callbacks):
     from lethe.vault import keys
 
     return keys.rotate(**callbacks)
+
+
+def sign(message: bytes) -> tuple[bytes, str]:
+    """Sign `message` with the audit signing key; return (signature, key id)."""
+    from django.conf import settings
+
+    key = keyring.load_signing_key(settings.CONFIG.audit_key_file)
+    return key.sign(message), key_id(audit_public_key())
+
+
+def audit_public_key() -> bytes:
+    """Return the raw Ed25519 public key that verifies audit checkpoints."""
+    from django.conf import settings
+
+    return keyring.load_signing_key(settings.CONFIG.audit_key_file).public_key().public_bytes_raw()
+
+
+def key_id(public_key: bytes) -> str:
+    """Return a short id naming a public key (the first 16 hex digits of its SHA-256)."""
+    return hashlib.sha256(public_key).hexdigest()[:16]
 
 
 def health(config: Config) -> dict[str, str]:

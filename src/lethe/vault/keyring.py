@@ -17,12 +17,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from lethe.config import Config
 from lethe.vault.crypto import KEY_BYTES, new_key
 from lethe.vault.errors import KeyFileError
 
 MASTER_KIND = "lethe-master-key"
 INDEX_KIND = "lethe-index-key"
+SIGNING_KIND = "lethe-audit-signing-key"
 FORMAT = 1
 
 
@@ -133,15 +136,28 @@ def load_index_key(path: Path) -> bytes:
     return _cached(path, loader)
 
 
+def load_signing_key(path: Path) -> Ed25519PrivateKey:
+    """Read the audit log's Ed25519 signing key file."""
+    label = "audit signing key file"
+
+    def loader():
+        raw = _decode_key(_read(path, SIGNING_KIND, label).get("key"), path, label)
+        return Ed25519PrivateKey.from_private_bytes(raw)
+
+    return _cached(path, loader)
+
+
 def check(config: Config) -> None:
-    """Raise KeyFileError unless both key files are present, private and intact."""
+    """Raise KeyFileError unless every key file is present, private and intact."""
     for path, kind, label in (
         (config.master_key_file, MASTER_KIND, "master key file"),
         (config.index_key_file, INDEX_KIND, "index key file"),
+        (config.audit_key_file, SIGNING_KIND, "audit signing key file"),
     ):
         _read(path, kind, label)
     load_master(config.master_key_file)
     load_index_key(config.index_key_file)
+    load_signing_key(config.audit_key_file)
 
 
 def _write(path: Path, body: dict) -> None:
@@ -187,6 +203,14 @@ def create_index_key(path: Path) -> None:
     if path.exists():
         raise KeyFileError(f"index key file {path} already exists")
     _write(path, {"kind": INDEX_KIND, "format": FORMAT, "key": _encode(new_key())})
+
+
+def create_signing_key(path: Path) -> None:
+    """Create the audit signing key file (Ed25519); refuse to overwrite one."""
+    if path.exists():
+        raise KeyFileError(f"audit signing key file {path} already exists")
+    raw = Ed25519PrivateKey.generate().private_bytes_raw()
+    _write(path, {"kind": SIGNING_KIND, "format": FORMAT, "key": _encode(raw)})
 
 
 def add_master_version(path: Path) -> MasterKey:

@@ -32,6 +32,9 @@ def initialise(config: Config) -> list[str]:
     if not config.index_key_file.exists():
         keyring.create_index_key(config.index_key_file)
         created.append(str(config.index_key_file))
+    if not config.audit_key_file.exists():
+        keyring.create_signing_key(config.audit_key_file)
+        created.append(str(config.audit_key_file))
     keyring.check(config)
     return created
 

@@ -1,0 +1,33 @@
+"""Audit log-ins: a success names the user; a failure names no one (the typed e-mail may
+not belong to any user, and is personal data either way)."""
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db import transaction
+from django.dispatch import receiver
+
+from lethe.audit import log
+from lethe.audit.models import Action, Outcome
+from lethe.vault.policy import Actor
+
+
+def _request_facts(request) -> dict:
+    if request is None:
+        return {"request_id": "", "client_addr": ""}
+    return {
+        "request_id": getattr(request, "request_id", ""),
+        "client_addr": request.META.get("REMOTE_ADDR", ""),
+    }
+
+
+@receiver(user_logged_in)
+def audit_login(sender, request, user, **kwargs):
+    actor = Actor("user", str(user.pk), user.roles, **_request_facts(request))
+    with transaction.atomic():
+        log.record(actor, Action.LOGIN_SUCCESS, record_kind="user", record_id=user.pk)
+
+
+@receiver(user_login_failed)
+def audit_login_failure(sender, credentials, request=None, **kwargs):
+    actor = Actor("anonymous", "-", frozenset(), **_request_facts(request))
+    with transaction.atomic():
+        log.record(actor, Action.LOGIN_FAILURE, outcome=Outcome.DENIED)
