@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG ?= postgres://postgres@127.0.0.1:5432
 
-.PHONY: demo install install-dev test lint test-sqlite test-postgres bench lock
+.PHONY: demo install install-dev test lint test-sqlite test-postgres bench bench-audit openapi lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,17 @@ test-postgres:
 ## bench: vault write/read rates against a plaintext sqlite3 baseline
 bench: install-dev
 	$(BIN)/python benchmarks/vault_bench.py
+
+## bench-audit: audit log append rates and verify time against raw SHA-256
+bench-audit: install-dev
+	$(BIN)/python benchmarks/audit_bench.py
+
+## openapi: refresh the committed OpenAPI document (tests compare against it)
+openapi: install-dev
+	LETHE_DATA_DIR=$$(mktemp -d) $(BIN)/python -c "import json, django, os; \
+		os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'lethe.settings'); django.setup(); \
+		from lethe.api import api; \
+		print(json.dumps(api.get_openapi_schema(), indent=2, sort_keys=True))" > docs/api/openapi.json
 
 ## lock: re-resolve the lock files from pyproject.toml
 lock: install-dev

@@ -1,11 +1,15 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
+from lethe.accounts.access import public, signed_in
+from lethe.api import api
 from lethe.core import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", public(auth_views.LoginView.as_view()), name="login"),
+    path("logout/", signed_in(auth_views.LogoutView.as_view()), name="logout"),
+    path("audit/", include("lethe.audit.urls")),
+    path("api/v1/", api.urls),
 ]

@@ -1,17 +1,18 @@
 """Installation-level pages: the health check and the signed-in home page."""
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from lethe.accounts.access import public, signed_in
 from lethe.audit.models import AuditEvent
 from lethe.core import environment
 from lethe.vault import keyadmin
 from lethe.vault.models import Subject
 
 
+@public
 @require_GET
 def healthz(request):
     """Answer 200 when both databases and the key files are usable, 503 otherwise."""
@@ -21,7 +22,7 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
-@login_required
+@signed_in
 @require_GET
 def home(request):
     """Show who is signed in and what the installation holds, in counts only."""

@@ -1,0 +1,23 @@
+"""The REST API under /api/v1/: one NinjaAPI, one router per app."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from ninja import NinjaAPI
+
+from lethe.audit.api import router as audit_router
+
+api = NinjaAPI(
+    title="Lethe API",
+    version="1",
+    description="The CRM that can forget. Every personal-data read is checked and logged.",
+    urls_namespace="api",
+    docs_decorator=login_required,
+)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return api.create_response(request, {"detail": "your roles do not allow this"}, status=403)
+
+
+api.add_router("/audit/", audit_router)
