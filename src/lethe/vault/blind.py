@@ -8,7 +8,6 @@ index cannot tell which of those rows holds a guessed value. See docs/privacy-mo
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import math
 from dataclasses import dataclass
@@ -72,11 +71,12 @@ class Indexer:
 
     def __init__(self, index_key: bytes):
         self._keys = {index: _derived_key(index_key, index) for index in Index}
+        self._shifts = {index: 32 - PLANS[index].bits for index in Index}
 
     def value(self, index: Index, term: str) -> int:
         """Return the truncated index value of one normalised term."""
-        digest = hmac.new(self._keys[index], term.encode(), hashlib.sha256).digest()
-        return int.from_bytes(digest[:4], "big") >> (32 - PLANS[index].bits)
+        digest = hmac.digest(self._keys[index], term.encode(), "sha256")
+        return int.from_bytes(digest[:4], "big") >> self._shifts[index]
 
 
 def indexer() -> Indexer:

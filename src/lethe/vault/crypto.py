@@ -28,21 +28,28 @@ def _place(version: int, table: str, column: str, row: str) -> bytes:
     return f"lethe-envelope|{version}|{table}|{column}|{row}".encode()
 
 
-def seal(key: bytes, plaintext: bytes, *, table: str, column: str, row: str) -> bytes:
+def cipher(key: bytes) -> AESGCM:
+    """Return a cipher for one data key, to seal or open many values of one subject."""
+    return AESGCM(key)
+
+
+def seal(key: bytes | AESGCM, plaintext: bytes, *, table: str, column: str, row: str) -> bytes:
     """Encrypt `plaintext` for one place (table, column, row) with a fresh nonce."""
     nonce = os.urandom(NONCE_BYTES)
-    body = AESGCM(key).encrypt(nonce, plaintext, _place(ENVELOPE_V1, table, column, row))
+    aead = key if isinstance(key, AESGCM) else AESGCM(key)
+    body = aead.encrypt(nonce, plaintext, _place(ENVELOPE_V1, table, column, row))
     return bytes([ENVELOPE_V1]) + nonce + body
 
 
-def open_(key: bytes, envelope: bytes, *, table: str, column: str, row: str) -> bytes:
+def open_(key: bytes | AESGCM, envelope: bytes, *, table: str, column: str, row: str) -> bytes:
     """Decrypt an envelope sealed for this place, or raise IntegrityError."""
     envelope = bytes(envelope)
     if len(envelope) < 1 + NONCE_BYTES + 16 or envelope[0] != ENVELOPE_V1:
         raise IntegrityError(f"{table}.{column} of {row}: not a Lethe envelope")
     nonce, body = envelope[1 : 1 + NONCE_BYTES], envelope[1 + NONCE_BYTES :]
+    aead = key if isinstance(key, AESGCM) else AESGCM(key)
     try:
-        return AESGCM(key).decrypt(nonce, body, _place(envelope[0], table, column, row))
+        return aead.decrypt(nonce, body, _place(envelope[0], table, column, row))
     except InvalidTag:
         raise IntegrityError(
             f"{table}.{column} of {row}: ciphertext failed authentication "

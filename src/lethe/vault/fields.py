@@ -114,21 +114,16 @@ class PersonalField:
             raise InvalidField(self.name, str(exc)) from None
 
     def index_terms(self, value: object) -> set[str]:
-        """Return the normalised terms to blind-index for a cleaned value."""
+        """Return the normalised terms to blind-index for a value `cleaned()` returned."""
         if self.index is None:
             return set()
         values = value if self.many else [value]
-        terms: set[str] = set()
-        for item in values:
-            if self.index is Index.NAME:
-                terms |= normalize.name_index_terms(item)
-            elif self.index is Index.EMAIL:
-                terms.add(normalize.email(item))
-            elif self.index is Index.PHONE:
-                terms.add(normalize.phone(item))
-            else:
-                terms.add(normalize.personnummer(item))
-        return terms
+        if self.index is Index.NAME:
+            return set().union(*(normalize.name_index_terms(item) for item in values))
+        if self.index is Index.EMAIL:
+            return {normalize.email_key(item) for item in values}
+        # Phone numbers (E.164) and identity numbers (12 digits) are stored canonical.
+        return set(values)
 
 
 FIELDS: dict[str, PersonalField] = {}

@@ -85,11 +85,15 @@ def _text(value: object, what: str) -> str:
     return value.strip()
 
 
+def email_key(text: str) -> str:
+    """Return an already validated e-mail address trimmed, NFC-normalised and case-folded."""
+    # Casefolding can produce decomposed sequences, so normalise again after it.
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text.strip()).casefold())
+
+
 def email(value: str) -> str:
     """Return the e-mail address trimmed, NFC-normalised and case-folded."""
-    # Casefolding can produce decomposed sequences, so normalise again after it.
-    text = unicodedata.normalize("NFC", _text(value, "an e-mail address"))
-    text = unicodedata.normalize("NFC", text.casefold())
+    text = email_key(_text(value, "an e-mail address"))
     if not text:
         raise InvalidValue("enter an e-mail address")
     try:
