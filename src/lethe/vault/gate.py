@@ -49,21 +49,32 @@ class Erased:
 ERASED = Erased()
 
 
-def _seal(key: bytes, subject: UUID, scope: str, field: str, value: object) -> bytes:
-    plaintext = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+def _encode(value: object) -> bytes:
+    """Return a value's plaintext: b"s" + UTF-8 for text, b"j" + JSON for lists and dicts."""
+    if isinstance(value, str):
+        return b"s" + value.encode()
+    return b"j" + json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+_json = json.JSONDecoder().decode
+
+
+def _decode(plaintext: bytes) -> object:
+    text = plaintext[1:].decode()
+    return text if plaintext[:1] == b"s" else _json(text)
+
+
+def _seal(key, subject: UUID, scope: str, field: str, value: object) -> bytes:
     return crypto.seal(
-        key, plaintext, table=VALUE_TABLE, column=f"{scope}/{field}", row=str(subject)
+        key, _encode(value), table=VALUE_TABLE, column=f"{scope}/{field}", row=str(subject)
     )
-
-
-_decode = json.JSONDecoder().decode
 
 
 def _open(key, subject: UUID | str, scope: str, field: str, ciphertext: bytes) -> object:
     plaintext = crypto.open_(
         key, ciphertext, table=VALUE_TABLE, column=f"{scope}/{field}", row=str(subject)
     )
-    return _decode(plaintext.decode())
+    return _decode(plaintext)
 
 
 def _categories(values: Mapping[str, object]) -> set[Category]:
@@ -239,7 +250,7 @@ def read(
     ids = list(dict.fromkeys(s.id if isinstance(s, Subject) else s for s in subjects))
     wanted = [fields.get(n) for n in (names if names is not None else fields.FIELDS)]
     decision = Decision(actor, purpose, scope, ids)
-    allowed = {s: decision.allowed(s) for s in ids}
+    allowed = {s: frozenset(decision.allowed(s)) for s in ids}
     readable = {f.name for f in wanted if any(f.category in a for a in allowed.values())}
     result: dict[UUID, dict[str, object]] = {s: {} for s in ids}
     shown, hidden = set(), set()
@@ -256,13 +267,16 @@ def read(
             result[subject][name] = (
                 ERASED if cipher is None else _open(cipher[0], cipher[1], scope, name, ciphertext)
             )
+        masks: dict[frozenset, dict[str, Masked]] = {}
         for subject in ids:
-            for field in wanted:
-                if field.category in allowed[subject]:
-                    shown.add(field.category)
-                else:
-                    result[subject][field.name] = Masked(field.category)
-                    hidden.add(field.category)
+            grant = allowed[subject]
+            if grant not in masks:  # most subjects of a page share one set of categories
+                masks[grant] = {
+                    f.name: Masked(f.category) for f in wanted if f.category not in grant
+                }
+                shown.update(f.category for f in wanted if f.category in grant)
+                hidden.update(m.category for m in masks[grant].values())
+            result[subject].update(masks[grant])
         outcome = (
             Outcome.DENIED
             if not shown and hidden
