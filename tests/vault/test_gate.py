@@ -215,7 +215,7 @@ def test_writing_50_subjects_costs_a_constant_number_of_queries(system, people):
 
 
 def test_shred_makes_the_data_erased_and_drops_the_index(subject, person, system, dpo):
-    gate.shred(system, subject, reason="erasure request")
+    gate.shred(system, subject, reason="erasure_request")
     data = gate.read(dpo, [subject], Purpose.DATA_SUBJECT_REQUEST)[subject.id]
     assert data["first_name"] is gate.ERASED
     assert str(data["email"]) == "[erased]"
@@ -232,7 +232,7 @@ def test_shred_makes_the_data_erased_and_drops_the_index(subject, person, system
 def test_shredding_the_default_scope_keeps_a_legal_hold_scope(subject, system):
     hold = "hold:contract-9"
     gate.write(system, subject, {"last_name": "Avtal"}, Purpose.LEGAL_OBLIGATION, scope=hold)
-    gate.shred(system, subject)
+    gate.shred(system, subject, reason="test")
     finance = actor(Role.FINANCE)
     held = gate.read(finance, [subject], Purpose.LEGAL_OBLIGATION, scope=hold)[subject.id]
     assert held["last_name"] == "Avtal"
@@ -240,10 +240,10 @@ def test_shredding_the_default_scope_keeps_a_legal_hold_scope(subject, system):
 
 def test_only_system_jobs_and_a_dpo_in_a_case_may_shred(subject, relations, sales):
     with pytest.raises(AccessDenied):
-        gate.shred(sales, subject)
+        gate.shred(sales, subject, reason="test")
     assert last_event().outcome == Outcome.DENIED
     relations.open_cases.add("DSR-2")
-    gate.shred(actor(Role.DPO, case="DSR-2"), subject)
+    gate.shred(actor(Role.DPO, case="DSR-2"), subject, reason="dsr:DSR-2")
 
 
 def test_find_matches_e_mail_and_phone_variants(subject, person, dpo):
@@ -281,3 +281,9 @@ def test_find_returns_only_subjects_the_actor_may_read(system, people, relations
 def test_searching_an_unindexed_field_is_refused(dpo):
     with pytest.raises(InvalidField):
         gate.find(dpo, "notes", "anything", Purpose.DATA_SUBJECT_REQUEST)
+
+
+def test_a_shred_reason_must_be_a_code_because_the_audit_log_keeps_it(subject, system):
+    with pytest.raises(ValueError, match="code"):
+        gate.shred(system, subject, reason="Anna Svensson asked us by phone")
+    assert Subject.objects.get(pk=subject.pk).status == Subject.Status.ACTIVE

@@ -141,7 +141,7 @@ class TestRotation:
 
     def test_shredded_keys_stay_shredded_through_a_rotation(self, master_copy, system, people):
         victim, other = gate.create_subjects(system, CR, people(2, seed=2))
-        gate.shred(system, victim)
+        gate.shred(system, victim, reason="test")
         keys.rotate()
         found = keys.unwrap_many([(victim.id, "default"), (other.id, "default")])
         assert found[(victim.id, "default")] is None

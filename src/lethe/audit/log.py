@@ -51,8 +51,9 @@ def record(
     connection = connections["default"]
     if not connection.in_atomic_block:
         raise RuntimeError("audit events are written inside the action's transaction")
+    seq, prev_hash = _lock_head(connection)
     event = AuditEvent(
-        at=timezone.now(),
+        at=timezone.now(),  # taken under the lock, so times never run backwards in seq order
         actor=actor.label,
         action=Action(action),
         outcome=Outcome(outcome),
@@ -67,7 +68,6 @@ def record(
         record_id=str(record_id),
         detail=detail or {},
     )
-    seq, prev_hash = _lock_head(connection)
     event.seq, event.prev_hash = seq + 1, prev_hash
     event.hash = chain.link(prev_hash, encode(event))
     # Plain SQL: this runs on every gate call, and the ORM's insert costs several

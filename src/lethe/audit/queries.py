@@ -37,11 +37,25 @@ CSV_COLUMNS = (
 class EventFilter(forms.Form):
     """Filters for the audit log; every field is optional."""
 
-    actor = forms.CharField(required=False, max_length=100, help_text="e.g. user:12")
+    # Actor and record kind are checked against their formats: whatever a viewer types
+    # is logged (the log is never erased), so free text such as an e-mail address is
+    # refused here instead of being kept forever.
+    actor = forms.RegexField(
+        required=False,
+        max_length=100,
+        regex=r"^(user|token|system|anonymous):[\w.-]+$",
+        error_messages={"invalid": "an actor looks like user:12, token:3 or system:demo"},
+        help_text="e.g. user:12",
+    )
     subject = forms.UUIDField(required=False, help_text="a subject's pseudonym")
     action = forms.ChoiceField(required=False, choices=[("", "any"), *Action.choices])
     outcome = forms.ChoiceField(required=False, choices=[("", "any"), *Outcome.choices])
-    record_kind = forms.CharField(required=False, max_length=64)
+    record_kind = forms.RegexField(
+        required=False,
+        max_length=64,
+        regex=r"^[a-z][a-z_]*$",
+        error_messages={"invalid": "a record kind is a word such as contact or audit_log"},
+    )
     record_id = forms.CharField(required=False, max_length=64)
     since = forms.DateTimeField(required=False, help_text="from (YYYY-MM-DD [HH:MM])")
     until = forms.DateTimeField(required=False, help_text="until (YYYY-MM-DD [HH:MM])")
@@ -53,6 +67,14 @@ class EventFilter(forms.Form):
         if since and until and since > until:
             self.add_error("until", "must not be before 'since'")
         return cleaned
+
+    def logged_filters(self) -> dict[str, str]:
+        """Return the filters to record in the audit event: values only where safe."""
+        data = self.cleaned_data
+        logged = {k: str(v) for k, v in data.items() if v not in (None, "") and k != "record_id"}
+        if data.get("record_id"):
+            logged["record_id"] = "(given)"  # free text: its value is not kept
+        return logged
 
     def events(self):
         """Return the matching events, newest first (call only when the form is valid)."""

@@ -18,7 +18,7 @@ VIEWERS = (Role.AUDITOR, Role.DPO)
 
 
 def _log_access(request, action: Action, form: EventFilter) -> None:
-    filters = {k: str(v) for k, v in form.cleaned_data.items() if v not in (None, "")}
+    filters = form.logged_filters()
     with transaction.atomic():
         log.record(
             actor_for(request.user, request=request),

@@ -10,6 +10,7 @@ duration of one call.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from uuid import UUID
@@ -370,12 +371,18 @@ def find(actor: Actor, field_name: str, query: str, purpose: Purpose) -> list[UU
     return sorted(matches)
 
 
-def shred(actor: Actor, subject: Subject, *, scope: str = DEFAULT_SCOPE, reason: str = "") -> None:
+REASON_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def shred(actor: Actor, subject: Subject, *, scope: str = DEFAULT_SCOPE, reason: str) -> None:
     """Destroy the subject's data key for `scope`, so every copy of that data is unreadable.
 
     For the default scope the subject's blind index rows go too (they are derived
     from its data) and the subject is marked erased.
     """
+    if not REASON_CODE.fullmatch(reason):
+        # The reason goes into the audit log, which is never erased: a code, not prose.
+        raise ValueError("reason must be a code such as 'erasure_request' or 'dsr:DSR-12'")
     if not may_shred(actor):
         _deny(
             actor,
@@ -397,5 +404,5 @@ def shred(actor: Actor, subject: Subject, *, scope: str = DEFAULT_SCOPE, reason:
             Action.ERASURE,
             subjects=[subject.id],
             purpose="",
-            detail={"scope": scope, "key_destroyed": destroyed, "reason": reason[:200]},
+            detail={"scope": scope, "key_destroyed": destroyed, "reason": reason},
         )
