@@ -4,31 +4,52 @@ Adding a URL without a rule here fails test_every_url_has_a_rule; a view that le
 the wrong role in (or keeps the right one out) fails the request matrix.
 """
 
+import json
+
 import pytest
 from django.test import Client
 from django.urls import get_resolver
 
 from lethe.accounts.access import PUBLIC, SIGNED_IN
 from lethe.accounts.models import RoleGrant, User
+from lethe.api import api
+from lethe.companies.models import Company
 from lethe.vault.policy import Role
 from tests.conftest import ALL
 
 AUDIT = frozenset({Role.AUDITOR, Role.DPO})
+CRM = frozenset({Role.SALES, Role.SUPPORT, Role.MARKETING, Role.FINANCE, Role.DPO})
+CRM_WRITE = frozenset({Role.SALES, Role.SUPPORT})
 
-# url name -> (path to request, rule)
+
+# url name -> (method, path, rule, JSON body, status when allowed). Requests run in this
+# order, so the ones that end something (delete, log-out) come last.
 MATRIX = {
-    "home": ("/", SIGNED_IN),
-    "healthz": ("/healthz", PUBLIC),
-    "login": ("/login/", PUBLIC),
-    "logout": ("/logout/", SIGNED_IN),
-    "audit:events": ("/audit/", AUDIT),
-    "audit:export": ("/audit/export.csv", AUDIT),
-    "api:api-root": ("/api/v1/", PUBLIC),  # django-ninja's index: answers 404 to everyone
-    "api:openapi-json": ("/api/v1/openapi.json", SIGNED_IN),
-    "api:openapi-view": ("/api/v1/docs", SIGNED_IN),
-    "api:list_events": ("/api/v1/audit/events", AUDIT),
-    "api:export_events": ("/api/v1/audit/events.csv", AUDIT),
-    "api:chain_status": ("/api/v1/audit/status", AUDIT),
+    "home": ("get", "/", SIGNED_IN, None, 200),
+    "healthz": ("get", "/healthz", PUBLIC, None, 200),
+    "login": ("get", "/login/", PUBLIC, None, 200),
+    "audit:events": ("get", "/audit/", AUDIT, None, 200),
+    "audit:export": ("get", "/audit/export.csv", AUDIT, None, 200),
+    "api:api-root": ("get", "/api/v1/", PUBLIC, None, 404),  # django-ninja's index: 404
+    "api:openapi-json": ("get", "/api/v1/openapi.json", SIGNED_IN, None, 200),
+    "api:openapi-view": ("get", "/api/v1/docs", SIGNED_IN, None, 200),
+    "api:list_events": ("get", "/api/v1/audit/events", AUDIT, None, 200),
+    "api:export_events": ("get", "/api/v1/audit/events.csv", AUDIT, None, 200),
+    "api:chain_status": ("get", "/api/v1/audit/status", AUDIT, None, 200),
+    "api:list_companies": ("get", "/api/v1/companies", CRM, None, 200),
+    "api:create_company": ("post", "/api/v1/companies", CRM_WRITE, {"name": "New AB"}, 201),
+    "api:read_company": ("get", "/api/v1/companies/{company}", CRM, None, 200),
+    "api:update_company": (
+        "patch",
+        "/api/v1/companies/{company}",
+        CRM_WRITE,
+        {"city": "Umeå"},
+        200,
+    ),
+    "api:archive_company": ("post", "/api/v1/companies/{company}/archive", CRM_WRITE, None, 200),
+    "api:restore_company": ("post", "/api/v1/companies/{company}/restore", CRM_WRITE, None, 200),
+    "api:delete_company": ("delete", "/api/v1/companies/{company}", CRM_WRITE, None, 204),
+    "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 
 # Who makes the requests: anonymous, a signed-in user with no role, one user per role.
@@ -55,11 +76,19 @@ def test_every_url_has_a_rule_in_the_matrix():
 
 def test_every_web_view_declares_the_rule_the_matrix_expects():
     resolver = get_resolver()
-    for name, (path, rule) in MATRIX.items():
+    for name, (_method, path, rule, _body, _ok) in MATRIX.items():
         if name.startswith("api:"):
             continue
         declared = getattr(resolver.resolve(path).func, "lethe_roles", "undeclared")
         assert declared == rule, name
+
+
+def test_every_api_operation_requires_a_role():
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                roles = [getattr(a, "roles", None) for a in operation.auth_callbacks]
+                assert roles and all(roles), (operation.view_func.__name__, roles)
 
 
 def client_for(who: str) -> Client:
@@ -84,12 +113,10 @@ def allowed(rule, who: str) -> bool:
 
 
 def expected_status(name: str, rule, who: str) -> int:
-    if name == "api:api-root":
-        return 404
     if name == "logout":
-        return 302  # POST: to the log-in page, signed in or not
+        return 302
     if allowed(rule, who):
-        return 200
+        return MATRIX[name][4]
     if who != "anonymous":
         return 403
     # Pages (and the API docs) send anonymous visitors to log in; the API answers 401.
@@ -100,8 +127,14 @@ def expected_status(name: str, rule, who: str) -> int:
 @pytest.mark.parametrize("who", WHO)
 def test_each_role_gets_exactly_what_the_matrix_allows(who):
     client = client_for(who)
-    for name, (path, rule) in sorted(MATRIX.items(), key=lambda item: item[0] == "logout"):
-        response = client.post(path) if name == "logout" else client.get(path)
+    company = Company.objects.create(name="Matrix AB")
+    for name, (method, path, rule, body, _ok) in MATRIX.items():
+        request = getattr(client, method)
+        path = path.format(company=company.pk)
+        if body is None:
+            response = request(path)
+        else:
+            response = request(path, json.dumps(body), content_type="application/json")
         assert response.status_code == expected_status(name, rule, who), (name, who)
         if response.status_code == 302:
             assert response["Location"].startswith("/login/")

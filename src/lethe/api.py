@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from ninja import NinjaAPI
 
 from lethe.audit.api import router as audit_router
+from lethe.companies.api import router as companies_router
 
 api = NinjaAPI(
     title="Lethe API",
@@ -21,3 +22,4 @@ def permission_denied(request, exc):
 
 
 api.add_router("/audit/", audit_router)
+api.add_router("/companies", companies_router)

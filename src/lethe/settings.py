@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "lethe.core",
     "lethe.accounts",
     "lethe.audit",
+    "lethe.companies",
     "lethe.vault",
     "lethe.vault.keystore",
 ]

@@ -38,7 +38,6 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "lethe"
 
 # Actions no code records yet, with the issue that will bring each.
 NOT_YET = {
-    Action.ARCHIVE: "core CRM (issue 3)",
     Action.IMPORT: "core CRM import (issue 3), data portability (issue 6)",
     Action.CONSENT_CHANGE: "consents (issue 7)",
     Action.REQUEST_STEP: "data subject requests (issue 6)",
@@ -138,7 +137,15 @@ def _delete(w: World) -> None:
     assert retention.prune(now=later) > 0
 
 
+def _archive(w: World) -> None:
+    from lethe.companies import actions as companies
+
+    company = companies.create_company(w.sales, {"name": "Arkiv AB"})
+    companies.archive_company(w.sales, company)
+
+
 PERFORMED: dict[Action, Callable[[World], None]] = {
+    Action.ARCHIVE: _archive,
     Action.READ: _read,
     Action.SEARCH: _search,
     Action.CREATE: _create,

@@ -9,13 +9,9 @@ from lethe.audit import verify
 from lethe.audit.models import Action
 from lethe.audit.queries import PAGE_SIZE, EventFilter, event_row, to_csv
 from lethe.audit.views import VIEWERS, _log_access
+from lethe.core.api_errors import ErrorOut, form_errors
 
-router = Router(tags=["audit"], auth=RoleAuth(*VIEWERS))
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]]
+router = Router(tags=["audit"])
 
 
 class EventOut(Schema):
@@ -55,13 +51,15 @@ class StatusOut(Schema):
 
 def _filter(request) -> EventFilter | Status:
     form = EventFilter(request.GET)
-    if not form.is_valid():
-        errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
-        return Status(400, {"detail": f"invalid filter: {', '.join(errors)}", "errors": errors})
-    return form
+    return form if form.is_valid() else form_errors(form)
 
 
-@router.get("/events", response={200: EventPage, 400: ErrorOut}, summary="List audit events")
+@router.get(
+    "/events",
+    response={200: EventPage, 400: ErrorOut},
+    auth=RoleAuth(*VIEWERS),
+    summary="List audit events",
+)
 def list_events(
     request,
     actor: str = "",
@@ -92,7 +90,12 @@ def list_events(
     )
 
 
-@router.get("/events.csv", response={200: None, 400: ErrorOut}, summary="Export events as CSV")
+@router.get(
+    "/events.csv",
+    response={200: None, 400: ErrorOut},
+    auth=RoleAuth(*VIEWERS),
+    summary="Export events as CSV",
+)
 def export_events(
     request,
     actor: str = "",
@@ -112,7 +115,7 @@ def export_events(
     return HttpResponse(to_csv(form.events()), content_type="text/csv; charset=utf-8")
 
 
-@router.get("/status", response=StatusOut, summary="Chain status")
+@router.get("/status", response=StatusOut, auth=RoleAuth(*VIEWERS), summary="Chain status")
 def chain_status(request):
     """When the log was last verified (and the result) and the last signed checkpoint."""
     status = verify.status()

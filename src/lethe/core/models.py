@@ -25,3 +25,15 @@ class Installation(models.Model):
 
     def __str__(self):
         return f"installation ({self.data_kind})"
+
+
+class Tag(models.Model):
+    """A label on companies, contacts and deals (business data, never personal)."""
+
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,203 @@
+"""API for companies: list (search, filters, pages), read, create, update, archive, delete."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from lethe.accounts.access import RoleAuth
+from lethe.accounts.actions import actor_for
+from lethe.companies import actions
+from lethe.companies.forms import CompanyForm
+from lethe.companies.models import Company
+from lethe.core.api_errors import ErrorOut, form_errors
+from lethe.vault.policy import Role
+
+# Company data is business data: every CRM role may read it; sales and support edit it.
+READERS = (Role.SALES, Role.SUPPORT, Role.MARKETING, Role.FINANCE, Role.DPO)
+WRITERS = (Role.SALES, Role.SUPPORT)
+PAGE_SIZE = 50
+
+router = Router(tags=["companies"])
+
+
+class CompanyIn(Schema):
+    name: str | None = None
+    org_number: str | None = None
+    domain: str | None = None
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+    industry: str | None = None
+    size: str | None = None
+    owner: int | None = None
+    tags: list[str] | None = None
+
+
+class CompanyOut(Schema):
+    id: int
+    name: str
+    org_number: str
+    domain: str
+    street: str
+    postal_code: str
+    city: str
+    country: str
+    industry: str
+    size: str
+    owner: int | None
+    tags: list[str]
+    archived: bool
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class CompanyPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[CompanyOut]
+
+
+def _out(company: Company) -> dict:
+    return {
+        **{
+            f: getattr(company, f)
+            for f in (
+                "id",
+                "name",
+                "org_number",
+                "domain",
+                "street",
+                "postal_code",
+                "city",
+                "country",
+                "industry",
+                "size",
+                "created_at",
+                "updated_at",
+            )
+        },
+        "owner": company.owner_id,
+        "tags": [t.name for t in company.tags.all()],
+        "archived": company.archived_at is not None,
+    }
+
+
+def _form(payload: CompanyIn, instance: Company | None = None) -> CompanyForm:
+    """Bind the form to the payload, over the current values for a partial update."""
+    given = payload.dict(exclude_unset=True)
+    data = {}
+    if instance is not None:
+        data = {f: getattr(instance, f) for f in actions.FIELDS if f != "owner"}
+        data["owner"] = instance.owner_id
+        data["tags"] = ", ".join(t.name for t in instance.tags.all())
+    for name, value in given.items():
+        if name == "tags":
+            value = ", ".join(value or [])
+        data[name] = "" if value is None and name != "owner" else value
+    return CompanyForm(data, instance=instance)
+
+
+@router.get("", response=CompanyPage, auth=RoleAuth(*READERS), summary="List companies")
+def list_companies(
+    request,
+    q: str = "",
+    owner: int | None = None,
+    tag: str = "",
+    archived: bool = False,
+    page: int = 1,
+):
+    """Companies by name or organisation number (q), owner and tag; 50 a page."""
+    companies = Company.objects.filter(archived_at__isnull=not archived)
+    if q.strip():
+        term = q.strip()
+        companies = companies.filter(Q(name__icontains=term) | Q(org_number__startswith=term))
+    if owner is not None:
+        companies = companies.filter(owner_id=owner)
+    if tag:
+        companies = companies.filter(tags__name=tag)
+    paginator = Paginator(companies.prefetch_related("tags").order_by("name", "id"), PAGE_SIZE)
+    current = paginator.get_page(page)
+    return {
+        "count": paginator.count,
+        "page": current.number,
+        "pages": paginator.num_pages,
+        "results": [_out(c) for c in current],
+    }
+
+
+@router.get("/{company_id}", response=CompanyOut, auth=RoleAuth(*READERS), summary="Read")
+def read_company(request, company_id: int):
+    return _out(get_object_or_404(Company, pk=company_id))
+
+
+@router.post(
+    "",
+    response={201: CompanyOut, 400: ErrorOut},
+    auth=RoleAuth(*WRITERS),
+    summary="Create a company",
+)
+def create_company(request, payload: CompanyIn):
+    form = _form(payload)
+    if not form.is_valid():
+        return form_errors(form)
+    company = actions.create_company(
+        actor_for(request.auth, request=request), form.cleaned_data, owner=request.auth
+    )
+    return Status(201, _out(company))
+
+
+@router.patch(
+    "/{company_id}",
+    response={200: CompanyOut, 400: ErrorOut},
+    auth=RoleAuth(*WRITERS),
+    summary="Update a company",
+)
+def update_company(request, company_id: int, payload: CompanyIn):
+    company = get_object_or_404(Company, pk=company_id)
+    # The form writes cleaned values onto its instance: give it a copy, so the action
+    # can tell what changed.
+    form = _form(payload, Company.objects.get(pk=company.pk))
+    if not form.is_valid():
+        return form_errors(form)
+    given = set(payload.dict(exclude_unset=True))
+    data = {k: v for k, v in form.cleaned_data.items() if k in given}
+    actions.update_company(actor_for(request.auth, request=request), company, data)
+    return Status(200, _out(company))
+
+
+@router.post(
+    "/{company_id}/archive",
+    response=CompanyOut,
+    auth=RoleAuth(*WRITERS),
+    summary="Archive a company",
+)
+def archive_company(request, company_id: int):
+    company = get_object_or_404(Company, pk=company_id)
+    return _out(actions.archive_company(actor_for(request.auth, request=request), company))
+
+
+@router.post(
+    "/{company_id}/restore",
+    response=CompanyOut,
+    auth=RoleAuth(*WRITERS),
+    summary="Restore an archived company",
+)
+def restore_company(request, company_id: int):
+    company = get_object_or_404(Company, pk=company_id)
+    return _out(actions.restore_company(actor_for(request.auth, request=request), company))
+
+
+@router.delete(
+    "/{company_id}", response={204: None}, auth=RoleAuth(*WRITERS), summary="Delete a company"
+)
+def delete_company(request, company_id: int):
+    company = get_object_or_404(Company, pk=company_id)
+    actions.delete_company(actor_for(request.auth, request=request), company)
+    return Status(204, None)
