@@ -25,7 +25,10 @@ class Subject(models.Model):
 class PersonalValue(models.Model):
     """One personal field of a subject, sealed under the subject's data key for `scope`."""
 
-    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="values")
+    # No index of its own: the unique constraint below starts with subject.
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="values", db_index=False
+    )
     scope = models.CharField(max_length=64, default="default")
     field = models.CharField(max_length=64)
     ciphertext = models.BinaryField()
