@@ -326,3 +326,16 @@ def test_the_chain_head_tracks_the_last_event():
     events = append(3)
     head = ChainHead.objects.get()
     assert (head.seq, bytes(head.hash)) == (3, bytes(events[-1].hash))
+
+
+def test_a_checkpoint_is_made_when_t_minutes_have_passed(settings, monkeypatch):
+    import dataclasses
+
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, audit_checkpoint_minutes=30)
+    append(120)
+    assert list(Checkpoint.objects.values_list("tree_size", flat=True)) == [100]
+    later = timezone.now() + datetime.timedelta(minutes=31)
+    monkeypatch.setattr(checkpoints.timezone, "now", lambda: later)
+    monkeypatch.setattr(checkpoints, "_next_check_at", None)
+    append(1)
+    assert list(Checkpoint.objects.values_list("tree_size", flat=True)) == [100, 121]

@@ -28,8 +28,11 @@ from lethe.vault import keyadmin
 
 logger = logging.getLogger(__name__)
 
-# How often appends look at whether a checkpoint is due (every this many events).
+# How often appends look at whether a checkpoint is due: every this many events, and
+# at least once a minute while events are being written (for the time-based rule).
 CHECK_EVERY = 100
+CHECK_INTERVAL = datetime.timedelta(minutes=1)
+_next_check_at: datetime.datetime | None = None
 
 
 def signing_message(tree_size: int, root: bytes, signed_at: datetime.datetime) -> bytes:
@@ -122,18 +125,22 @@ def create() -> Checkpoint | None:
 
 def maybe_checkpoint(seq: int) -> None:
     """Make a checkpoint if one is due (every N events or T minutes); never raise."""
-    if seq % CHECK_EVERY:
+    global _next_check_at
+    now = timezone.now()
+    if seq % CHECK_EVERY and _next_check_at is not None and now < _next_check_at:
         return
+    _next_check_at = now + CHECK_INTERVAL
     config = settings.CONFIG
     try:
         last = Checkpoint.objects.order_by("-tree_size").values_list("tree_size", "signed_at")
         last = last.first()
-        due = (
-            last is None
-            or seq - last[0] >= config.audit_checkpoint_every
-            or timezone.now() - last[1]
-            >= datetime.timedelta(minutes=config.audit_checkpoint_minutes)
-        )
+        if last is None:
+            due = seq >= CHECK_EVERY
+        else:
+            age = now - last[1]
+            due = seq - last[0] >= config.audit_checkpoint_every or (
+                seq > last[0] and age >= datetime.timedelta(minutes=config.audit_checkpoint_minutes)
+            )
         if due:
             create()
     except Exception:
