@@ -14,7 +14,8 @@ from lethe.accounts.access import PUBLIC, SIGNED_IN
 from lethe.accounts.models import RoleGrant, User
 from lethe.api import api
 from lethe.companies.models import Company
-from lethe.vault.policy import Role
+from lethe.contacts.actions import create_contact
+from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
 
 AUDIT = frozenset({Role.AUDITOR, Role.DPO})
@@ -48,6 +49,18 @@ MATRIX = {
     ),
     "api:archive_company": ("post", "/api/v1/companies/{company}/archive", CRM_WRITE, None, 200),
     "api:restore_company": ("post", "/api/v1/companies/{company}/restore", CRM_WRITE, None, 200),
+    "api:list_contacts": ("get", "/api/v1/contacts", CRM, None, 200),
+    "api:create_contact": ("post", "/api/v1/contacts", CRM_WRITE, {"last_name": "Matrix"}, 201),
+    "api:read_contact": ("get", "/api/v1/contacts/{contact}", CRM, None, 200),
+    "api:update_contact": (
+        "patch",
+        "/api/v1/contacts/{contact}",
+        CRM_WRITE,
+        {"stage": "customer"},
+        200,
+    ),
+    "api:archive_contact": ("post", "/api/v1/contacts/{contact}/archive", CRM_WRITE, None, 200),
+    "api:restore_contact": ("post", "/api/v1/contacts/{contact}/restore", CRM_WRITE, None, 200),
     "api:delete_company": ("delete", "/api/v1/companies/{company}", CRM_WRITE, None, 204),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
@@ -128,9 +141,12 @@ def expected_status(name: str, rule, who: str) -> int:
 def test_each_role_gets_exactly_what_the_matrix_allows(who):
     client = client_for(who)
     company = Company.objects.create(name="Matrix AB")
+    contact = create_contact(
+        Actor.system("tests"), Purpose.CUSTOMER_RELATIONSHIP, {"last_name": "Matrixson"}, {}
+    )
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
-        path = path.format(company=company.pk)
+        path = path.format(company=company.pk, contact=contact.pk)
         if body is None:
             response = request(path)
         else:

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "lethe.accounts",
     "lethe.audit",
     "lethe.companies",
+    "lethe.contacts",
     "lethe.vault",
     "lethe.vault.keystore",
 ]

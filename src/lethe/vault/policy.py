@@ -212,6 +212,26 @@ class Decision:
         return allowed
 
 
+# The purpose a role works under when a request does not name one.
+DEFAULT_PURPOSES = {
+    Role.SALES: Purpose.CUSTOMER_RELATIONSHIP,
+    Role.SUPPORT: Purpose.CUSTOMER_SUPPORT,
+    Role.MARKETING: Purpose.DIRECT_MARKETING,
+    Role.FINANCE: Purpose.LEGAL_OBLIGATION,
+    Role.DPO: Purpose.DATA_SUBJECT_REQUEST,
+    Role.AUDITOR: Purpose.ACCOUNTABILITY,
+    Role.ADMIN: Purpose.ADMINISTRATION,
+}
+
+
+def default_purpose(actor: Actor) -> Purpose:
+    """Return the purpose of the actor's first role in the order of the role table."""
+    for role in DEFAULT_PURPOSES:
+        if role in actor.roles:
+            return DEFAULT_PURPOSES[role]
+    return Purpose.ADMINISTRATION
+
+
 def may_write(
     actor: Actor,
     purpose: Purpose,

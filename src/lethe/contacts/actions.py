@@ -1,0 +1,98 @@
+"""The write path for contacts: the vault holds the person, this app the CRM record.
+
+Each action is one transaction: the subject's values, the contact row and their
+audit events are written together or not at all.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from lethe.audit import log
+from lethe.audit.models import Action
+from lethe.contacts.models import Contact
+from lethe.core.models import Tag
+from lethe.vault import gate
+from lethe.vault.policy import Actor, Purpose
+
+BUSINESS_FIELDS = ["company", "owner", "stage", "source", "obtained_at"]
+
+
+def _set_tags(contact: Contact, names: list[str]) -> None:
+    contact.tags.set([Tag.objects.get_or_create(name=name)[0] for name in names])
+
+
+def _record(actor: Actor, action: Action, contact: Contact, changed=()) -> None:
+    log.record(
+        actor,
+        action,
+        record_kind="contact",
+        record_id=contact.pk,
+        subjects=[contact.subject_id],
+        purpose=Purpose.CUSTOMER_RELATIONSHIP,
+        detail={"fields": sorted(changed)},
+    )
+
+
+@transaction.atomic
+def create_contact(
+    actor: Actor, purpose: Purpose, personal: dict, data: dict, owner=None
+) -> Contact:
+    """Create a person in the vault and their contact record (cleaned business data)."""
+    subject = gate.create_subject(actor, purpose, personal)
+    contact = Contact(subject=subject, **{f: data[f] for f in BUSINESS_FIELDS if f in data})
+    if contact.owner is None:
+        contact.owner = owner
+    if contact.obtained_at is None:
+        contact.obtained_at = timezone.localdate()
+    contact.save()
+    _set_tags(contact, data.get("tags", []))
+    _record(actor, Action.CREATE, contact, [f for f in BUSINESS_FIELDS if data.get(f)])
+    return contact
+
+
+@transaction.atomic
+def update_contact(
+    actor: Actor, purpose: Purpose, contact: Contact, personal: dict, data: dict
+) -> Contact:
+    """Change personal fields (through the gate) and business fields of a contact."""
+    if personal:
+        gate.write(actor, contact.subject, personal, purpose)
+    changed = [f for f in BUSINESS_FIELDS if f in data and getattr(contact, f) != data[f]]
+    for name in changed:
+        setattr(contact, name, data[name])
+    if "company" in changed and contact.pk:
+        previous = Contact.objects.get(pk=contact.pk).company
+        if previous is not None:
+            contact.past_companies.add(previous)
+    if changed:
+        contact.save(update_fields=[*changed, "updated_at"])
+    if "tags" in data and sorted(contact.tags.values_list("name", flat=True)) != sorted(
+        data["tags"]
+    ):
+        _set_tags(contact, data["tags"])
+        changed.append("tags")
+    if changed:
+        _record(actor, Action.UPDATE, contact, changed)
+    return contact
+
+
+@transaction.atomic
+def archive_contact(actor: Actor, contact: Contact) -> Contact:
+    """Archive (deactivate) a contact; reversible, and not an erasure."""
+    if contact.archived_at is None:
+        contact.archived_at = timezone.now()
+        contact.save(update_fields=["archived_at", "updated_at"])
+        _record(actor, Action.ARCHIVE, contact)
+    return contact
+
+
+@transaction.atomic
+def restore_contact(actor: Actor, contact: Contact) -> Contact:
+    """Bring an archived contact back."""
+    if contact.archived_at is not None:
+        contact.archived_at = None
+        contact.save(update_fields=["archived_at", "updated_at"])
+        _record(actor, Action.UPDATE, contact, ["archived_at"])
+    return contact

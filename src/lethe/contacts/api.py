@@ -1,0 +1,281 @@
+"""API for contacts: personal fields come from the gate, masked where the role may not read."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from lethe.accounts.access import RoleAuth
+from lethe.accounts.actions import actor_for
+from lethe.contacts import actions
+from lethe.contacts.forms import ContactForm
+from lethe.contacts.models import PERSONAL_FIELDS, Contact
+from lethe.core.api_errors import ErrorOut, form_errors
+from lethe.vault import gate
+from lethe.vault.errors import AccessDenied, InvalidField
+from lethe.vault.policy import Purpose, Role, default_purpose
+
+READERS = (Role.SALES, Role.SUPPORT, Role.MARKETING, Role.FINANCE, Role.DPO)
+WRITERS = (Role.SALES, Role.SUPPORT)
+LIST_FIELDS = ("first_name", "last_name", "email", "phone", "job_title")
+PAGE_SIZE = 50
+
+router = Router(tags=["contacts"])
+
+
+class ContactIn(Schema):
+    first_name: Any = None
+    last_name: Any = None
+    email: Any = None
+    phone: Any = None
+    address: Any = None
+    identity_number: Any = None
+    birth_date: Any = None
+    job_title: Any = None
+    notes: Any = None
+    company: int | None = None
+    owner: int | None = None
+    stage: str | None = None
+    tags: list[str] | None = None
+    source: str | None = None
+    obtained_at: datetime.date | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    subject: str
+    company: int | None
+    owner: int | None
+    stage: str
+    tags: list[str]
+    source: str
+    obtained_at: datetime.date
+    archived: bool
+    fields: dict[str, Any]
+
+
+class ContactPage(Schema):
+    count: int
+    page: int
+    pages: int
+    purpose: str
+    results: list[ContactOut]
+
+
+class DeniedOut(Schema):
+    detail: str
+
+
+def _value(value):
+    """Return a value as JSON: masked and erased values say so, never look empty."""
+    if isinstance(value, gate.Masked):
+        return {"masked": True, "category": str(value.category)}
+    if isinstance(value, gate.Erased):
+        return {"erased": True}
+    return value
+
+
+def _out(contact: Contact, values: dict) -> dict:
+    return {
+        "id": contact.pk,
+        "subject": str(contact.subject_id),
+        "company": contact.company_id,
+        "owner": contact.owner_id,
+        "stage": contact.stage,
+        "tags": [t.name for t in contact.tags.all()],
+        "source": contact.source,
+        "obtained_at": contact.obtained_at,
+        "archived": contact.archived_at is not None,
+        "fields": {name: _value(v) for name, v in values.items()},
+    }
+
+
+def _split(payload: ContactIn) -> tuple[dict, dict]:
+    given = payload.dict(exclude_unset=True)
+    personal = {k: v for k, v in given.items() if k in PERSONAL_FIELDS}
+    business = {k: v for k, v in given.items() if k not in PERSONAL_FIELDS}
+    return personal, business
+
+
+def _business_form(business: dict, contact: Contact | None = None) -> ContactForm:
+    data = {"stage": Contact.Stage.LEAD, "source": Contact.Source.FROM_PERSON}
+    if contact is not None:
+        data = {f: getattr(contact, f) for f in ("stage", "source", "obtained_at")}
+        data.update(
+            company=contact.company_id,
+            owner=contact.owner_id,
+            tags=", ".join(t.name for t in contact.tags.all()),
+        )
+    for name, value in business.items():
+        data[name] = ", ".join(value or []) if name == "tags" else value
+    instance = Contact.objects.get(pk=contact.pk) if contact else None
+    return ContactForm(data, instance=instance)
+
+
+def _search(actor, purpose: Purpose, q: str) -> set:
+    """Return the subjects matching a search box query, through the blind indexes."""
+    q = q.strip()
+    if "@" in q:
+        return set(gate.find(actor, "email", q, purpose))
+    digits = "".join(c for c in q if c.isdigit())
+    if len(digits) >= 6 and len(digits) >= len(q.replace(" ", "").replace("-", "")) - 1:
+        found = set()
+        for field in ("identity_number", "phone"):
+            with contextlib.suppress(InvalidField):
+                found |= set(gate.find(actor, field, q, purpose))
+        return found
+    return set(gate.find(actor, "first_name", q, purpose)) | set(
+        gate.find(actor, "last_name", q, purpose)
+    )
+
+
+def _field_error(field: str, message: str) -> Status:
+    return Status(400, {"detail": f"invalid input: {field}", "errors": {field: [message]}})
+
+
+@router.get(
+    "",
+    response={200: ContactPage, 400: ErrorOut},
+    auth=RoleAuth(*READERS),
+    summary="List and search contacts",
+)
+def list_contacts(
+    request,
+    q: str = "",
+    owner: int | None = None,
+    stage: str = "",
+    company: int | None = None,
+    tag: str = "",
+    archived: bool = False,
+    purpose: str = "",
+    page: int = 1,
+):
+    """Contacts, newest first; q searches names (prefixes), e-mail, phone or identity number."""
+    actor = actor_for(request.auth, request=request)
+    try:
+        purpose = Purpose(purpose) if purpose else default_purpose(actor)
+    except ValueError:
+        return _field_error("purpose", "not a known purpose")
+    contacts = Contact.objects.filter(archived_at__isnull=not archived)
+    if q.strip():
+        try:
+            contacts = contacts.filter(subject_id__in=_search(actor, purpose, q))
+        except InvalidField as exc:
+            return _field_error("q", exc.message)
+    if owner is not None:
+        contacts = contacts.filter(owner_id=owner)
+    if stage:
+        contacts = contacts.filter(stage=stage)
+    if company is not None:
+        contacts = contacts.filter(company_id=company)
+    if tag:
+        contacts = contacts.filter(tags__name=tag)
+    paginator = Paginator(contacts.prefetch_related("tags"), PAGE_SIZE)
+    current = paginator.get_page(page)
+    rows = list(current)
+    values = gate.read(actor, [c.subject_id for c in rows], purpose, names=LIST_FIELDS)
+    return Status(
+        200,
+        {
+            "count": paginator.count,
+            "page": current.number,
+            "pages": paginator.num_pages,
+            "purpose": str(purpose),
+            "results": [_out(c, values[c.subject_id]) for c in rows],
+        },
+    )
+
+
+@router.get(
+    "/{contact_id}",
+    response={200: ContactOut, 400: ErrorOut},
+    auth=RoleAuth(*READERS),
+    summary="Read a contact",
+)
+def read_contact(request, contact_id: int, purpose: str = ""):
+    actor = actor_for(request.auth, request=request)
+    try:
+        purpose = Purpose(purpose) if purpose else default_purpose(actor)
+    except ValueError:
+        return _field_error("purpose", "not a known purpose")
+    contact = get_object_or_404(Contact, pk=contact_id)
+    values = gate.read(actor, [contact.subject_id], purpose, names=PERSONAL_FIELDS)
+    return Status(200, _out(contact, values[contact.subject_id]))
+
+
+def _write(request, payload: ContactIn, contact: Contact | None):
+    actor = actor_for(request.auth, request=request)
+    purpose = default_purpose(actor)
+    personal, business = _split(payload)
+    form = _business_form(business, contact)
+    if not form.is_valid():
+        return form_errors(form)
+    data = {k: v for k, v in form.cleaned_data.items() if contact is None or k in business}
+    try:
+        if contact is None:
+            if not personal:
+                return _field_error("last_name", "give at least the person's name")
+            contact = actions.create_contact(actor, purpose, personal, data, owner=request.auth)
+            status = 201
+        else:
+            actions.update_contact(actor, purpose, contact, personal, data)
+            status = 200
+    except InvalidField as exc:
+        return _field_error(exc.field, exc.message)
+    except AccessDenied:
+        return Status(403, {"detail": "your roles may not write these personal fields"})
+    values = gate.read(actor, [contact.subject_id], purpose, names=PERSONAL_FIELDS)
+    return Status(status, _out(contact, values[contact.subject_id]))
+
+
+@router.post(
+    "",
+    response={201: ContactOut, 400: ErrorOut, 403: DeniedOut},
+    auth=RoleAuth(*WRITERS),
+    summary="Create a contact",
+)
+def create_contact(request, payload: ContactIn):
+    """Create a contact; personal fields go to the vault, the creator owns it by default."""
+    return _write(request, payload, None)
+
+
+@router.patch(
+    "/{contact_id}",
+    response={200: ContactOut, 400: ErrorOut, 403: DeniedOut},
+    auth=RoleAuth(*WRITERS),
+    summary="Update a contact",
+)
+def update_contact(request, contact_id: int, payload: ContactIn):
+    """Change the given fields; null removes a personal field."""
+    return _write(request, payload, get_object_or_404(Contact, pk=contact_id))
+
+
+@router.post(
+    "/{contact_id}/archive",
+    response=ContactOut,
+    auth=RoleAuth(*WRITERS),
+    summary="Archive a contact",
+)
+def archive_contact(request, contact_id: int):
+    actor = actor_for(request.auth, request=request)
+    contact = actions.archive_contact(actor, get_object_or_404(Contact, pk=contact_id))
+    values = gate.read(actor, [contact.subject_id], default_purpose(actor), names=LIST_FIELDS)
+    return _out(contact, values[contact.subject_id])
+
+
+@router.post(
+    "/{contact_id}/restore",
+    response=ContactOut,
+    auth=RoleAuth(*WRITERS),
+    summary="Restore an archived contact",
+)
+def restore_contact(request, contact_id: int):
+    actor = actor_for(request.auth, request=request)
+    contact = actions.restore_contact(actor, get_object_or_404(Contact, pk=contact_id))
+    values = gate.read(actor, [contact.subject_id], default_purpose(actor), names=LIST_FIELDS)
+    return _out(contact, values[contact.subject_id])
