@@ -53,6 +53,34 @@ def create_contact(
 
 
 @transaction.atomic
+def create_contacts(
+    actor: Actor, purpose: Purpose, items: list[tuple[dict, dict]], owner=None
+) -> list[Contact]:
+    """Create many people and their contact records as one batch (imports, demo data)."""
+    subjects = gate.create_subjects(actor, purpose, [personal for personal, _ in items])
+    today = timezone.localdate()
+    contacts = []
+    for subject, (_, data) in zip(subjects, items, strict=True):
+        contact = Contact(subject=subject, **{f: data[f] for f in BUSINESS_FIELDS if f in data})
+        contact.owner = contact.owner or owner
+        contact.obtained_at = contact.obtained_at or today
+        contacts.append(contact)
+    Contact.objects.bulk_create(contacts)
+    for contact, (_, data) in zip(contacts, items, strict=True):
+        if data.get("tags"):
+            _set_tags(contact, data["tags"])
+    log.record(
+        actor,
+        Action.CREATE,
+        record_kind="contact",
+        subjects=[s.id for s in subjects],
+        purpose=purpose,
+        detail={"contacts": len(contacts)},
+    )
+    return contacts
+
+
+@transaction.atomic
 def update_contact(
     actor: Actor, purpose: Purpose, contact: Contact, personal: dict, data: dict
 ) -> Contact:

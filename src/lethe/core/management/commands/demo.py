@@ -1,24 +1,41 @@
 """`lethe demo`: a ready-to-try installation with synthetic data, then serve it."""
 
+import random
 import secrets
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from faker import Faker
 from tqdm import tqdm
 
 from lethe import synthetic
 from lethe.accounts import actions
 from lethe.accounts.models import User
+from lethe.companies import actions as companies_actions
+from lethe.companies.models import Company
+from lethe.contacts import actions as contacts_actions
+from lethe.contacts.models import Contact
 from lethe.core import environment
 from lethe.core.management.commands.serve import add_server_arguments, serve
 from lethe.core.models import Installation
-from lethe.vault import gate
 from lethe.vault.models import Subject
 from lethe.vault.policy import Actor, Purpose, Role
 
 DEMO_DOMAIN = "lethe.example"
+INDUSTRIES = (
+    "Software",
+    "Manufacturing",
+    "Retail",
+    "Logistics",
+    "Energy",
+    "Healthcare",
+    "Finance",
+    "Construction",
+    "Media",
+    "Education",
+)
 BATCH = 100
 
 
@@ -41,10 +58,10 @@ class Command(BaseCommand):
         call_command("init", verbosity=0, stdout=self.stdout)
         if environment.data_kind() != Installation.DataKind.SYNTHETIC:
             raise CommandError("demo data goes only into a database marked synthetic")
-        if not Subject.objects.exists():
-            self.fill(people)
         password = secrets.token_urlsafe(12)
         self.reset_demo_users(password)
+        if not Subject.objects.exists():
+            self.fill(people)
         scheme = "https" if settings.CONFIG.tls else "http"
         host = options["host"]
         self.stdout.write("")
@@ -55,17 +72,49 @@ class Command(BaseCommand):
             serve(self.stdout, **options)
 
     def fill(self, count):
+        """Create companies and contacts, owned in turn by the demo sales and support users."""
         actor = Actor.system("demo")
+        rng = random.Random(secrets.randbits(32))  # noqa: S311 - demo data, not secrets
+        faker = Faker("sv_SE")
+        faker.seed_instance(rng.randrange(2**32))
+        owners = list(
+            User.objects.filter(email__in=[f"sales@{DEMO_DOMAIN}", f"support@{DEMO_DOMAIN}"])
+        )
+        companies = [
+            companies_actions.create_company(
+                actor,
+                {
+                    "name": faker.company(),
+                    "city": faker.city(),
+                    "country": "SE",
+                    "industry": rng.choice(INDUSTRIES),
+                    "size": rng.choice(Company.Size.values),
+                },
+                owner=rng.choice(owners),
+            )
+            for _ in range(max(1, count // 10))
+        ]
+        stages = Contact.Stage.values
         batch = []
         with tqdm(total=count, unit="person", desc="demo data", disable=None) as bar:
-            for person in synthetic.people(count, seed=secrets.randbits(32)):
-                batch.append(person)
+            for person in synthetic.people(count, seed=rng.randrange(2**32)):
+                batch.append(
+                    (
+                        person,
+                        {
+                            "company": rng.choice(companies),
+                            "owner": rng.choice(owners),
+                            "stage": rng.choice(stages),
+                            "source": Contact.Source.EVENT,
+                        },
+                    )
+                )
                 if len(batch) == BATCH:
-                    gate.create_subjects(actor, Purpose.CUSTOMER_RELATIONSHIP, batch)
+                    contacts_actions.create_contacts(actor, Purpose.CUSTOMER_RELATIONSHIP, batch)
                     bar.update(len(batch))
                     batch = []
             if batch:
-                gate.create_subjects(actor, Purpose.CUSTOMER_RELATIONSHIP, batch)
+                contacts_actions.create_contacts(actor, Purpose.CUSTOMER_RELATIONSHIP, batch)
                 bar.update(len(batch))
 
     @transaction.atomic
