@@ -40,10 +40,14 @@ def timestamp(at: datetime.datetime) -> str:
     return at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical(values: tuple) -> bytes:
-    """Return the canonical bytes of an event given its FIELDS values in order."""
+def canonical(values) -> bytes:
+    """Return the canonical bytes of an event given its FIELDS values in order.
+
+    The time may be given as a datetime or already in its canonical text form.
+    """
     values = list(values)
-    values[1] = timestamp(values[1])
+    if not isinstance(values[1], str):
+        values[1] = timestamp(values[1])
     return _encoder.encode(values).encode("ascii")
 
 

@@ -49,11 +49,16 @@ class Frontier:
 
     def add(self, event_hash: bytes) -> None:
         """Append the leaf for one event's chain hash."""
-        node = (0, merkle.leaf_hash(bytes(event_hash)))
-        while self.nodes and self.nodes[-1][0] == node[0]:
-            height, left = self.nodes.pop()
-            node = (height + 1, merkle.node_hash(left, node[1]))
-        self.nodes.append(node)
+        node = merkle.leaf_hash(event_hash)
+        # The number of merges is the number of trailing 1 bits of the old size: the
+        # same carries as in adding 1 to a binary number.
+        height, size = 0, self.size
+        nodes = self.nodes
+        while size & 1:
+            node = merkle.node_hash(nodes.pop()[1], node)
+            height += 1
+            size >>= 1
+        nodes.append((height, node))
         self.size += 1
 
     def root(self) -> bytes:

@@ -72,9 +72,8 @@ def record(
     event.hash = chain.link(prev_hash, encode(event))
     # Plain SQL: this runs on every gate call, and the ORM's insert costs several
     # times the hashing.
-    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _COLUMNS]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection), values)
+        cursor.execute(_insert_sql(connection), _params(event, connection.ops))
         cursor.execute(
             f"UPDATE {HEAD_TABLE} SET seq = %s, hash = %s WHERE id = 1",  # noqa: S608
             [event.seq, event.hash],
@@ -88,6 +87,20 @@ def record(
 
 HEAD_TABLE = ChainHead._meta.db_table
 _COLUMNS = [f for f in AuditEvent._meta.concrete_fields]
+_JSON_FIELDS = {"subjects", "categories", "denied_categories", "detail"}
+
+
+def _params(event: AuditEvent, ops) -> list:
+    """Return the INSERT's parameters: only times and JSON need adapting to the database."""
+    params = []
+    for field in _COLUMNS:
+        value = getattr(event, field.attname)
+        if field.name in _JSON_FIELDS:
+            value = ops.adapt_json_value(value, None)
+        elif field.name == "at":
+            value = ops.adapt_datetimefield_value(value)
+        params.append(value)
+    return params
 
 
 def _insert_sql(connection) -> str:

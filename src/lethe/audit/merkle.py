@@ -28,7 +28,7 @@ _sha256 = hashlib.sha256
 
 def leaf_hash(data: bytes) -> bytes:
     """Return the RFC 6962 hash of one leaf: SHA-256(0x00 || data)."""
-    return _sha256(_LEAF_PREFIX + bytes(data)).digest()
+    return _sha256(_LEAF_PREFIX + data).digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
