@@ -41,9 +41,9 @@ test-postgres:
 bench: install-dev
 	$(BIN)/python benchmarks/vault_bench.py
 
-## bench-audit: audit log append rates and verify time against raw SHA-256
+## bench-audit: audit log append rates and verify time against raw SHA-256 (SQLite and PostgreSQL)
 bench-audit: install-dev
-	$(BIN)/python benchmarks/audit_bench.py
+	$(BIN)/python benchmarks/audit_bench.py --db both
 
 ## openapi: refresh the committed OpenAPI document (tests compare against it)
 openapi: install-dev
