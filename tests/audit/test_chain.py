@@ -339,3 +339,35 @@ def test_a_checkpoint_is_made_when_t_minutes_have_passed(settings, monkeypatch):
     monkeypatch.setattr(checkpoints, "_next_check_at", None)
     append(1)
     assert list(Checkpoint.objects.values_list("tree_size", flat=True)) == [100, 121]
+
+
+def test_record_many_appends_a_gapless_batch_that_verifies():
+    append(3)
+    entries = [
+        log.Entry(
+            ACTOR,
+            Action.IMPORT,
+            subjects=[f"s{i}"],
+            purpose="customer_relationship",
+            detail={"row": i},
+        )
+        for i in range(250)
+    ]
+    with transaction.atomic():
+        events = log.record_many(entries)
+    assert [e.seq for e in events] == list(range(4, 254))
+    assert ChainHead.objects.get().seq == 253
+    assert AuditEvent.objects.filter(action=Action.IMPORT).count() == 250
+    assert list(Checkpoint.objects.values_list("tree_size", flat=True)) == [253]
+    append(2)
+    assert verify().ok
+
+
+def test_a_failed_batch_leaves_no_events_and_no_gap():
+    append(2)
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        log.record_many([log.Entry(ACTOR, Action.READ) for _ in range(5)])
+        1 / 0  # noqa: B018 - the action fails after its events were appended
+    events = append(1)
+    assert events[0].seq == 3
+    assert verify().ok
