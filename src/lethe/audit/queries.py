@@ -10,28 +10,12 @@ import json
 from django import forms
 from django.utils import timezone
 
+from lethe.audit import chain
 from lethe.audit.models import Action, AuditEvent, Outcome
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
-CSV_COLUMNS = (
-    "seq",
-    "at",
-    "actor",
-    "action",
-    "outcome",
-    "subjects",
-    "record_kind",
-    "record_id",
-    "categories",
-    "denied_categories",
-    "purpose",
-    "case_id",
-    "request_id",
-    "client_addr",
-    "detail",
-    "hash",
-)
+CSV_COLUMNS = (*chain.FIELDS, "hash")
 
 
 class EventFilter(forms.Form):

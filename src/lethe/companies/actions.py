@@ -8,7 +8,7 @@ from django.utils import timezone
 from lethe.audit import log
 from lethe.audit.models import Action
 from lethe.companies.models import Company
-from lethe.core.models import Tag
+from lethe.core.tags import set_tags
 from lethe.vault.policy import Actor, Purpose
 
 FIELDS = [
@@ -23,14 +23,6 @@ FIELDS = [
     "size",
     "owner",
 ]
-
-
-def _set_tags(company: Company, names: list[str]) -> None:
-    tags = []
-    for name in names:
-        tag, _ = Tag.objects.get_or_create(name=name)
-        tags.append(tag)
-    company.tags.set(tags)
 
 
 def _record(actor: Actor, action: Action, company: Company, changed=()) -> None:
@@ -51,7 +43,7 @@ def create_company(actor: Actor, data: dict, owner=None) -> Company:
     if company.owner is None:
         company.owner = owner
     company.save()
-    _set_tags(company, data.get("tags", []))
+    set_tags(company, data.get("tags", []))
     _record(actor, Action.CREATE, company, [f for f in FIELDS if data.get(f)])
     return company
 
@@ -67,7 +59,7 @@ def update_company(actor: Actor, company: Company, data: dict) -> Company:
     if "tags" in data:
         before = sorted(company.tags.values_list("name", flat=True))
         if before != sorted(data["tags"]):
-            _set_tags(company, data["tags"])
+            set_tags(company, data["tags"])
             changed.append("tags")
     if changed:
         _record(actor, Action.UPDATE, company, changed)

@@ -7,9 +7,9 @@ from django import forms
 from lethe.accounts.models import User
 from lethe.companies import orgnr
 from lethe.companies.models import Company
+from lethe.core import tags
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_TAG = re.compile(r"^[\w][\w -]{0,49}$")
 
 
 class CompanyForm(forms.ModelForm):
@@ -72,11 +72,7 @@ class CompanyForm(forms.ModelForm):
         return value
 
     def clean_tags(self):
-        names = [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
-        for name in names:
-            if not _TAG.match(name):
-                raise forms.ValidationError(f"{name!r} is not a valid tag (letters, digits, -)")
-        return list(dict.fromkeys(names))
+        return tags.clean_names(self.cleaned_data["tags"])
 
     def save(self, commit=True):
         raise NotImplementedError("companies are saved through lethe.companies.actions")

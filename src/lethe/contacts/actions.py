@@ -12,15 +12,11 @@ from django.utils import timezone
 from lethe.audit import log
 from lethe.audit.models import Action
 from lethe.contacts.models import Contact
-from lethe.core.models import Tag
+from lethe.core.tags import set_tags
 from lethe.vault import gate
 from lethe.vault.policy import Actor, Purpose
 
 BUSINESS_FIELDS = ["company", "owner", "stage", "source", "obtained_at"]
-
-
-def _set_tags(contact: Contact, names: list[str]) -> None:
-    contact.tags.set([Tag.objects.get_or_create(name=name)[0] for name in names])
 
 
 def _record(actor: Actor, action: Action, contact: Contact, changed=()) -> None:
@@ -47,7 +43,7 @@ def create_contact(
     if contact.obtained_at is None:
         contact.obtained_at = timezone.localdate()
     contact.save()
-    _set_tags(contact, data.get("tags", []))
+    set_tags(contact, data.get("tags", []))
     _record(actor, Action.CREATE, contact, [f for f in BUSINESS_FIELDS if data.get(f)])
     return contact
 
@@ -68,7 +64,7 @@ def create_contacts(
     Contact.objects.bulk_create(contacts)
     for contact, (_, data) in zip(contacts, items, strict=True):
         if data.get("tags"):
-            _set_tags(contact, data["tags"])
+            set_tags(contact, data["tags"])
     log.record(
         actor,
         Action.CREATE,
@@ -99,7 +95,7 @@ def update_contact(
     if "tags" in data and sorted(contact.tags.values_list("name", flat=True)) != sorted(
         data["tags"]
     ):
-        _set_tags(contact, data["tags"])
+        set_tags(contact, data["tags"])
         changed.append("tags")
     if changed:
         _record(actor, Action.UPDATE, contact, changed)

@@ -1,15 +1,12 @@
 """Validation of a contact's business fields (the vault validates the personal ones)."""
 
-import re
-
 from django import forms
 from django.utils import timezone
 
 from lethe.accounts.models import User
 from lethe.companies.models import Company
 from lethe.contacts.models import Contact
-
-_TAG = re.compile(r"^[\w][\w -]{0,49}$")
+from lethe.core import tags
 
 
 class ContactForm(forms.ModelForm):
@@ -34,11 +31,7 @@ class ContactForm(forms.ModelForm):
         return value
 
     def clean_tags(self):
-        names = [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
-        for name in names:
-            if not _TAG.match(name):
-                raise forms.ValidationError(f"{name!r} is not a valid tag (letters, digits, -)")
-        return list(dict.fromkeys(names))
+        return tags.clean_names(self.cleaned_data["tags"])
 
     def save(self, commit=True):
         raise NotImplementedError("contacts are saved through lethe.contacts.actions")
