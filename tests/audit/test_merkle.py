@@ -158,7 +158,7 @@ def reference_sides(m: int, n: int) -> list[bool]:
 
 def seeded(seed: int) -> random.Random:
     """Return a reproducible generator for test data."""
-    return random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    return random.Random(seed)
 
 
 def random_leaves(rng: random.Random, n: int) -> list[bytes]:

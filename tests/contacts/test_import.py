@@ -1,0 +1,191 @@
+"""CSV import of contacts: row errors, duplicates, mapping, dry run, batches, the command."""
+
+import csv
+import io
+import random
+
+import pytest
+
+from lethe import synthetic
+from lethe.audit.models import Action, AuditEvent
+from lethe.companies.models import Company
+from lethe.contacts import importer
+from lethe.contacts.models import Contact
+from lethe.vault import gate
+from lethe.vault.models import Subject
+from lethe.vault.policy import Actor, Purpose, Role
+from tests.conftest import ALL
+
+pytestmark = pytest.mark.django_db(databases=ALL)
+
+SYSTEM = Actor.system("import")
+DPO = Actor("user", "dpo", frozenset({Role.DPO}), case="C-1")
+
+
+def to_csv(header, rows, delimiter=",") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def wrong_check_digit(number: str) -> str:
+    return number[:-1] + str((int(number[-1]) + 1) % 10)
+
+
+def test_10000_rows_with_50_bad_ones_import_once_and_report_exactly_those(relations):
+    numbers = random.Random(3).sample(synthetic.identity_numbers(), 10_000)
+    bad_lines = set(random.Random(4).sample(range(2, 10_002), 50))
+    rows = []
+    for line, number in enumerate(numbers, start=2):
+        email = f"person{line}@example.org"
+        if line in bad_lines:
+            if line % 2:
+                email = f"person{line}@@example.org"
+            else:
+                number = wrong_check_digit(number)
+        rows.append([f"Förnamn{line}", f"Efternamn{line}", email, number])
+    data = to_csv(["First name", "Last name", "Email", "Personnummer"], rows)
+
+    report = importer.import_contacts(SYSTEM, data)
+    assert {e.row for e in report.errors} == bad_lines
+    assert {e.field for e in report.errors} == {"email", "identity_number"}
+    assert (report.created, report.duplicates) == (9_950, 0)
+    assert Contact.objects.count() == 9_950
+
+    again = importer.import_contacts(SYSTEM, data)
+    assert (again.created, again.duplicates, len(again.errors)) == (0, 9_950, 50)
+    assert Contact.objects.count() == 9_950
+    event = AuditEvent.objects.filter(action=Action.IMPORT).order_by("-seq").first()
+    assert event.detail["duplicates"] == 9_950 and sorted(event.detail["error_rows"]) == sorted(
+        bad_lines
+    )
+
+
+def test_swedish_headers_map_automatically_and_unknown_companies_are_row_errors(people):
+    Company.objects.create(name="Exempel AB")
+    a, b = people(2, seed=8)
+    data = to_csv(
+        ["Förnamn", "Efternamn", "E-post", "Telefon", "Företag", "Fas", "Taggar"],
+        [
+            [
+                a["first_name"],
+                a["last_name"],
+                a["email"][0],
+                a["phone"][0],
+                "exempel ab",
+                "Customer",
+                "mässa; 2026",
+            ],
+            [b["first_name"], b["last_name"], b["email"][0], "", "Okänt AB", "", ""],
+        ],
+        delimiter=";",
+    )
+    report = importer.import_contacts(SYSTEM, data)
+    assert report.mapping == {
+        "Förnamn": "first_name",
+        "Efternamn": "last_name",
+        "E-post": "email",
+        "Telefon": "phone",
+        "Företag": "company",
+        "Fas": "stage",
+        "Taggar": "tags",
+    }
+    assert [(e.row, e.field) for e in report.errors] == [(3, "company")]
+    contact = Contact.objects.get()
+    assert (contact.company.name, contact.stage, contact.source) == (
+        "Exempel AB",
+        "customer",
+        "import",
+    )
+    assert sorted(contact.tags.values_list("name", flat=True)) == ["2026", "mässa"]
+
+
+def test_a_dry_run_reports_and_writes_nothing(people):
+    person = people(1)[0]
+    data = to_csv(["first_name", "last_name"], [[person["first_name"], person["last_name"]]])
+    report = importer.import_contacts(SYSTEM, data, dry_run=True)
+    assert report.created == 1 and "would be created" in report.summary()
+    assert not Subject.objects.exists() and not Contact.objects.exists()
+
+
+def test_duplicates_in_the_file_and_in_the_database_follow_the_chosen_mode(people, relations):
+    relations.open_cases.add("C-1")
+    a, b = people(2, seed=12)
+    importer.import_contacts(
+        SYSTEM,
+        to_csv(
+            ["first_name", "last_name", "email"], [[a["first_name"], a["last_name"], a["email"][0]]]
+        ),
+    )
+    rows = [
+        ["New", "Title", a["email"][0].upper(), "CEO"],
+        [b["first_name"], b["last_name"], b["email"][0], ""],
+        ["Same", "Again", b["email"][0], ""],
+    ]
+    data = to_csv(["first_name", "last_name", "email", "title"], rows)
+    skipped = importer.import_contacts(SYSTEM, data, dry_run=True)
+    assert (skipped.created, skipped.updated, skipped.duplicates) == (1, 0, 2)
+    updated = importer.import_contacts(SYSTEM, data, duplicates="update")
+    assert (updated.created, updated.updated, updated.duplicates) == (1, 1, 1)
+    first = Contact.objects.order_by("pk").first()
+    values = gate.read(DPO, [first.subject_id], Purpose.DATA_SUBJECT_REQUEST)[first.subject_id]
+    assert values["job_title"] == "CEO" and values["last_name"] == "Title"
+    assert Contact.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"\xff\xfe\x00", "not UTF-8"),
+        (b"shoe size,colour\n44,blue\n", "first_name or last_name"),
+    ],
+)
+def test_files_that_cannot_be_imported_are_refused_whole(data, message):
+    with pytest.raises(importer.ImportError_, match=message):
+        importer.import_contacts(SYSTEM, data)
+    assert not Subject.objects.exists()
+
+
+def test_a_mapping_to_an_unknown_field_is_refused():
+    with pytest.raises(importer.ImportError_, match="unknown field"):
+        importer.import_contacts(SYSTEM, b"Namn\nAnna\n", overrides={"Namn": "shoe_size"})
+    report = importer.import_contacts(SYSTEM, b"Namn\nAnna\n", overrides={"Namn": "first_name"})
+    assert report.created == 1
+
+
+def test_the_import_command_reports_and_refuses_bad_input_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.test_cli import clean_env
+
+    data_dir = tmp_path / "data"
+    env = clean_env(data_dir)
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "lethe", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run("init").returncode == 0
+    good = tmp_path / "contacts.csv"
+    good.write_text("Förnamn;Efternamn;E-post\nAnna;Ek;anna.ek@example.org\nBo;Berg;nope\n")
+    result = run("import", "contacts", str(good), "--errors", str(tmp_path / "errors.csv"))
+    assert result.returncode == 0, result.stderr
+    assert "row 3: email" in result.stdout
+    assert "1 were created" in result.stdout and "1 rows have errors" in result.stdout
+    assert (tmp_path / "errors.csv").read_text().splitlines()[1].startswith("3,email,")
+    for args in (
+        ["import", "contacts", str(tmp_path / "missing.csv")],
+        ["import", "contacts", str(good), "--owner", "nobody@lethe.example"],
+        ["import", "contacts", str(good), "--map", "Förnamn"],
+    ):
+        result = run(*args)
+        assert result.returncode != 0
+        assert result.stderr.strip().startswith("lethe:") and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
