@@ -50,6 +50,7 @@ MATRIX = {
     "api:archive_company": ("post", "/api/v1/companies/{company}/archive", CRM_WRITE, None, 200),
     "api:restore_company": ("post", "/api/v1/companies/{company}/restore", CRM_WRITE, None, 200),
     "api:list_contacts": ("get", "/api/v1/contacts", CRM, None, 200),
+    "api:export_contacts": ("get", "/api/v1/contacts/export.csv", CRM, None, 200),
     "api:create_contact": ("post", "/api/v1/contacts", CRM_WRITE, {"last_name": "Matrix"}, 201),
     "api:read_contact": ("get", "/api/v1/contacts/{contact}", CRM, None, 200),
     "api:update_contact": (

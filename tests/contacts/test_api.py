@@ -1,5 +1,7 @@
 """Contacts through the API: the vault behind them, ownership, masking, search, validation."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -194,3 +196,35 @@ def test_an_unknown_purpose_is_a_400_naming_it(sales):
 def test_roles_outside_the_crm_are_refused(role):
     client, _ = client_with(role)
     assert client.get("/api/v1/contacts").status_code == 403
+
+
+def test_the_csv_export_holds_what_the_role_may_read_and_is_audited(sales, person):
+    client, _ = sales
+    post(client, "/api/v1/contacts", {**person, "job_title": "=cmd|' /C calc'!A0"})
+    other, _ = client_with("sales", "other-sales")
+    post(other, "/api/v1/contacts", {"first_name": "Hidden", "last_name": "Person"})
+    response = client.get("/api/v1/contacts/export.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    mine = next(r for r in rows if r["last_name"] == person["last_name"])
+    theirs = next(r for r in rows if r["last_name"] != person["last_name"])
+    assert mine["email"] == person["email"][0]
+    assert mine["identity_number"] == "[masked: user.government_id]"
+    assert mine["job_title"].startswith("'=")  # a spreadsheet keeps it text
+    assert theirs["last_name"] == "[masked: user.name]"
+    event = AuditEvent.objects.filter(action=Action.EXPORT, record_kind="contact").get()
+    assert event.detail == {"contacts": 2, "format": "csv"}
+
+
+def test_the_export_costs_the_same_queries_for_3_or_60_contacts(sales, people):
+    client, _ = sales
+    persons = people(60, seed=6)
+    for p in persons[:3]:
+        post(client, "/api/v1/contacts", {"last_name": p["last_name"]})
+    with CaptureQueriesContext(connections["default"]) as few:
+        client.get("/api/v1/contacts/export.csv")
+    for p in persons[3:]:
+        post(client, "/api/v1/contacts", {"last_name": p["last_name"]})
+    with CaptureQueriesContext(connections["default"]) as many:
+        client.get("/api/v1/contacts/export.csv")
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import json
 
 from django import forms
 from django.utils import timezone
 
 from lethe.audit import chain
 from lethe.audit.models import Action, AuditEvent, Outcome
+from lethe.core.spreadsheet import safe_cell
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -108,15 +108,6 @@ def event_row(event: AuditEvent) -> dict:
     }
 
 
-def _cell(value) -> object:
-    if isinstance(value, list | dict):
-        value = json.dumps(value, sort_keys=True)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        # A spreadsheet would run this as a formula: keep it text.
-        return "'" + value
-    return value
-
-
 def to_csv(events) -> str:
     """Return events as CSV text (lists and details as JSON in their cells)."""
     out = io.StringIO()
@@ -124,5 +115,5 @@ def to_csv(events) -> str:
     writer.writerow(CSV_COLUMNS)
     for event in events[:EXPORT_LIMIT].iterator(chunk_size=2000):
         row = event_row(event)
-        writer.writerow(_cell(row[c]) for c in CSV_COLUMNS)
+        writer.writerow(safe_cell(row[c]) for c in CSV_COLUMNS)
     return out.getvalue()
