@@ -287,3 +287,15 @@ def test_a_shred_reason_must_be_a_code_because_the_audit_log_keeps_it(subject, s
     with pytest.raises(ValueError, match="code"):
         gate.shred(system, subject, reason="Anna Svensson asked us by phone")
     assert Subject.objects.get(pk=subject.pk).status == Subject.Status.ACTIVE
+
+
+def test_match_finds_many_identifiers_at_once_for_system_jobs_only(system, people, relations):
+    persons = people(2, seed=17)
+    a, b = gate.create_subjects(system, CR, persons)
+    terms = {p["email"][0].lower() for p in persons} | {"nobody@example.com"}
+    found = gate.match(system, "email", terms, CR)
+    assert set().union(*found.values()) == {a.id, b.id}
+    assert found["nobody@example.com"] == set()
+    assert set().union(*gate.match(actor(Role.SALES), "email", terms, CR).values()) == set()
+    with pytest.raises(InvalidField):
+        gate.match(system, "last_name", {"ek"}, CR)

@@ -351,12 +351,7 @@ def find(actor: Actor, field_name: str, query: str, purpose: Purpose) -> list[UU
             candidates = found if candidates is None else candidates & found
         candidates = candidates or set()
         decision = Decision(actor, purpose, DEFAULT_SCOPE, candidates)
-        if Role.SYSTEM in actor.roles:
-            # Lethe's own jobs (import de-duplication) learn which subjects match, never
-            # their values.
-            permitted = list(candidates)
-        else:
-            permitted = [s for s in candidates if field.category in decision.allowed(s)]
+        permitted = [s for s in candidates if field.category in decision.allowed(s)]
         rows = PersonalValue.objects.filter(
             subject__in=permitted, scope=DEFAULT_SCOPE, field=field_name
         ).values_list("subject_id", "ciphertext")
