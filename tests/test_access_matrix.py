@@ -15,12 +15,15 @@ from lethe.accounts.models import RoleGrant, User
 from lethe.api import api
 from lethe.companies.models import Company
 from lethe.contacts.actions import create_contact
+from lethe.deals.models import Deal, Stage
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
 
 AUDIT = frozenset({Role.AUDITOR, Role.DPO})
 CRM = frozenset({Role.SALES, Role.SUPPORT, Role.MARKETING, Role.FINANCE, Role.DPO})
 CRM_WRITE = frozenset({Role.SALES, Role.SUPPORT})
+DEALS = frozenset({Role.SALES, Role.SUPPORT, Role.FINANCE, Role.DPO})
+DEALS_WRITE = frozenset({Role.SALES})
 
 
 # url name -> (method, path, rule, JSON body, status when allowed). Requests run in this
@@ -62,6 +65,13 @@ MATRIX = {
     ),
     "api:archive_contact": ("post", "/api/v1/contacts/{contact}/archive", CRM_WRITE, None, 200),
     "api:restore_contact": ("post", "/api/v1/contacts/{contact}/restore", CRM_WRITE, None, 200),
+    "api:list_pipelines": ("get", "/api/v1/deals/pipelines", DEALS, None, 200),
+    "api:list_deals": ("get", "/api/v1/deals", DEALS, None, 200),
+    "api:create_deal": ("post", "/api/v1/deals", DEALS_WRITE, {"title": "New deal"}, 201),
+    "api:read_deal": ("get", "/api/v1/deals/{deal}", DEALS, None, 200),
+    "api:update_deal": ("patch", "/api/v1/deals/{deal}", DEALS_WRITE, {"title": "Renamed"}, 200),
+    "api:archive_deal": ("post", "/api/v1/deals/{deal}/archive", DEALS_WRITE, None, 200),
+    "api:delete_deal": ("delete", "/api/v1/deals/{deal}", DEALS_WRITE, None, 204),
     "api:delete_company": ("delete", "/api/v1/companies/{company}", CRM_WRITE, None, 204),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
@@ -145,9 +155,11 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     contact = create_contact(
         Actor.system("tests"), Purpose.CUSTOMER_RELATIONSHIP, {"last_name": "Matrixson"}, {}
     )
+    first = Stage.objects.order_by("pipeline", "position").first()
+    deal = Deal.objects.create(title="Matrix deal", pipeline=first.pipeline, stage=first)
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
-        path = path.format(company=company.pk, contact=contact.pk)
+        path = path.format(company=company.pk, contact=contact.pk, deal=deal.pk)
         if body is None:
             response = request(path)
         else:

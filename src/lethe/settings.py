@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "lethe.audit",
     "lethe.companies",
     "lethe.contacts",
+    "lethe.deals",
     "lethe.vault",
     "lethe.vault.keystore",
 ]
