@@ -20,10 +20,13 @@ from lethe.contacts.models import Contact
 from lethe.core import environment
 from lethe.core.management.commands.serve import add_server_arguments, serve
 from lethe.core.models import Installation
+from lethe.deals import actions as deals_actions
+from lethe.deals.models import Deal, Stage
 from lethe.vault.models import Subject
 from lethe.vault.policy import Actor, Purpose, Role
 
 DEMO_DOMAIN = "lethe.example"
+DEAL_KINDS = ("licences", "support agreement", "pilot", "expansion", "consulting", "renewal")
 INDUSTRIES = (
     "Software",
     "Manufacturing",
@@ -116,6 +119,33 @@ class Command(BaseCommand):
             if batch:
                 contacts_actions.create_contacts(actor, Purpose.CUSTOMER_RELATIONSHIP, batch)
                 bar.update(len(batch))
+        self.fill_deals(actor, rng, companies, owners)
+
+    def fill_deals(self, actor, rng, companies, owners):
+        """Give most companies a deal or two, in every stage, with their contacts in roles."""
+        stages = list(Stage.objects.select_related("pipeline"))
+        lost_reasons = Deal.LostReason.values
+        for company in companies:
+            people = list(Contact.objects.filter(company=company)[:3])
+            for number in range(rng.choice([0, 1, 1, 2])):
+                stage = rng.choice(stages)
+                deal = deals_actions.create_deal(
+                    actor,
+                    {
+                        "title": f"{company.name}: {rng.choice(DEAL_KINDS)} {number + 1}",
+                        "company": company,
+                        "amount": rng.randrange(10, 2000) * 1000,
+                        "currency": "SEK",
+                        "pipeline": stage.pipeline,
+                        "stage": stage,
+                        "lost_reason": rng.choice(lost_reasons) if stage.kind == "lost" else "",
+                    },
+                    owner=rng.choice(owners),
+                )
+                if people:
+                    roles = {people[0]: "decision_maker"}
+                    roles.update({p: "influencer" for p in people[1:]})
+                    deals_actions.set_contacts(actor, deal, roles)
 
     @transaction.atomic
     def reset_demo_users(self, password):
