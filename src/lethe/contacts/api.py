@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 from typing import Any
 
@@ -13,7 +12,7 @@ from ninja import Router, Schema, Status
 
 from lethe.accounts.access import RoleAuth
 from lethe.accounts.actions import actor_for
-from lethe.contacts import actions, export
+from lethe.contacts import actions, export, queries
 from lethe.contacts.forms import ContactForm
 from lethe.contacts.models import PERSONAL_FIELDS, Contact
 from lethe.core.api_errors import ErrorOut, form_errors
@@ -118,23 +117,6 @@ def _business_form(business: dict, contact: Contact | None = None) -> ContactFor
     return ContactForm(data, instance=instance)
 
 
-def _search(actor, purpose: Purpose, q: str) -> set:
-    """Return the subjects matching a search box query, through the blind indexes."""
-    q = q.strip()
-    if "@" in q:
-        return set(gate.find(actor, "email", q, purpose))
-    digits = "".join(c for c in q if c.isdigit())
-    if len(digits) >= 6 and len(digits) >= len(q.replace(" ", "").replace("-", "")) - 1:
-        found = set()
-        for field in ("identity_number", "phone"):
-            with contextlib.suppress(InvalidField):
-                found |= set(gate.find(actor, field, q, purpose))
-        return found
-    return set(gate.find(actor, "first_name", q, purpose)) | set(
-        gate.find(actor, "last_name", q, purpose)
-    )
-
-
 def _field_error(field: str, message: str) -> Status:
     return Status(400, {"detail": f"invalid input: {field}", "errors": {field: [message]}})
 
@@ -181,24 +163,9 @@ def list_contacts(
 def _filtered(actor, purpose, q, owner, stage, company, tag, archived):
     """Return (contacts, purpose) for the list filters, or a 400 naming the bad one."""
     try:
-        purpose = Purpose(purpose) if purpose else default_purpose(actor)
-    except ValueError:
-        return _field_error("purpose", "not a known purpose")
-    contacts = Contact.objects.filter(archived_at__isnull=not archived)
-    if q.strip():
-        try:
-            contacts = contacts.filter(subject_id__in=_search(actor, purpose, q))
-        except InvalidField as exc:
-            return _field_error("q", exc.message)
-    if owner is not None:
-        contacts = contacts.filter(owner_id=owner)
-    if stage:
-        contacts = contacts.filter(stage=stage)
-    if company is not None:
-        contacts = contacts.filter(company_id=company)
-    if tag:
-        contacts = contacts.filter(tags__name=tag)
-    return contacts, purpose
+        return queries.filtered(actor, purpose, q, owner, stage, company, tag, archived)
+    except queries.FilterError as exc:
+        return _field_error(exc.field, exc.message)
 
 
 @router.get(

@@ -1,0 +1,80 @@
+"""Contact pages: the list with search and filters, and the contact page."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from lethe.accounts.access import roles_required
+from lethe.accounts.actions import actor_for
+from lethe.audit.queries import reads_of
+from lethe.contacts import queries
+from lethe.contacts.api import LIST_FIELDS, READERS
+from lethe.contacts.models import PERSONAL_FIELDS, Contact
+from lethe.vault import gate
+from lethe.vault.policy import Role
+
+PAGE_SIZE = 50
+
+
+@require_GET
+@roles_required(*READERS)
+def contact_list(request):
+    """List contacts, newest first; search names, e-mail, phone or identity number."""
+    actor = actor_for(request.user, request=request)
+    q, stage = request.GET.get("q", ""), request.GET.get("stage", "")
+    error, page, rows = None, None, []
+    try:
+        contacts, purpose = queries.filtered(actor, q=q, stage=stage)
+    except queries.FilterError as exc:
+        error, status = exc, 400
+    else:
+        status = 200
+        paginator = Paginator(
+            contacts.select_related("company", "owner").prefetch_related("tags"), PAGE_SIZE
+        )
+        page = paginator.get_page(request.GET.get("page"))
+        values = gate.read(actor, [c.subject_id for c in page], purpose, names=LIST_FIELDS)
+        rows = [(contact, values[contact.subject_id]) for contact in page]
+    return render(
+        request,
+        "contacts/list.html",
+        {
+            "rows": rows,
+            "page": page,
+            "q": q,
+            "stage": stage,
+            "error": error,
+            "stages": Contact.Stage.choices,
+            "query": urlencode({"q": q, "stage": stage}),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@roles_required(*READERS)
+def contact_detail(request, contact_id: int):
+    """Show one contact: personal fields as the role may read them, deals, and for a DPO
+    the audit trail of who read this person's data."""
+    actor = actor_for(request.user, request=request)
+    contact = get_object_or_404(
+        Contact.objects.select_related("company", "owner").prefetch_related("tags"),
+        pk=contact_id,
+    )
+    _, purpose = queries.filtered(actor)
+    values = gate.read(actor, [contact.subject_id], purpose, names=PERSONAL_FIELDS)
+    reads_link = None
+    if Role.DPO in request.user.roles or Role.AUDITOR in request.user.roles:
+        reads_link = reverse("audit:events") + "?" + urlencode(reads_of(contact.subject_id))
+    return render(
+        request,
+        "contacts/detail.html",
+        {
+            "contact": contact,
+            "fields": values[contact.subject_id].items(),
+            "deals": contact.deals.select_related("stage"),
+            "reads_link": reads_link,
+        },
+    )
