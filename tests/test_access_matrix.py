@@ -34,6 +34,8 @@ MATRIX = {
     "login": ("get", "/login/", PUBLIC, None, 200),
     "audit:events": ("get", "/audit/", AUDIT, None, 200),
     "audit:export": ("get", "/audit/export.csv", AUDIT, None, 200),
+    "companies:list": ("get", "/companies/", CRM, None, 200),
+    "companies:detail": ("get", "/companies/{company}/", CRM, None, 200),
     "contacts:list": ("get", "/contacts/", CRM, None, 200),
     "contacts:detail": ("get", "/contacts/{contact}/", CRM, None, 200),
     "api:api-root": ("get", "/api/v1/", PUBLIC, None, 404),  # django-ninja's index: 404

@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/", public(auth_views.LoginView.as_view()), name="login"),
     path("logout/", signed_in(auth_views.LogoutView.as_view()), name="logout"),
     path("audit/", include("lethe.audit.urls")),
+    path("companies/", include("lethe.companies.urls")),
     path("contacts/", include("lethe.contacts.urls")),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,44 @@
+"""Company pages: list and search, the company page with contacts masked as the role needs."""
+
+import pytest
+from django.test import Client
+
+from lethe.accounts.models import RoleGrant, User
+from lethe.companies.models import Company
+from lethe.contacts.actions import create_contact
+from lethe.vault.policy import Actor, Purpose
+from tests.conftest import ALL
+
+pytestmark = pytest.mark.django_db(databases=ALL)
+
+
+def signed_in(role: str, name: str | None = None) -> tuple[Client, User]:
+    user = User.objects.create_user(f"{name or role}@lethe.example", "a long test password 1")
+    RoleGrant.objects.create(user=user, role=role)
+    client = Client()
+    client.force_login(user)
+    return client, user
+
+
+def test_the_list_searches_names_and_org_numbers():
+    client, _ = signed_in("sales")
+    Company.objects.create(name="Volvo Cars", org_number="556036-0793")
+    Company.objects.create(name="Exempel AB")
+    html = client.get("/companies/", {"q": "556036"}).content.decode()
+    assert "Volvo Cars" in html and "Exempel AB" not in html
+
+
+def test_the_company_page_shows_its_contacts_as_the_role_may_read_them():
+    owner_client, owner = signed_in("sales")
+    company = Company.objects.create(name="Kund AB")
+    create_contact(
+        Actor.system("t"),
+        Purpose.CUSTOMER_RELATIONSHIP,
+        {"first_name": "Karin", "last_name": "Kund"},
+        {"owner": owner, "company": company},
+    )
+    assert "Kund" in owner_client.get(f"/companies/{company.pk}/").content.decode()
+    other, _ = signed_in("sales", "other")
+    html = other.get(f"/companies/{company.pk}/").content.decode()
+    assert "Karin" not in html and "\N{LOCK} user.name" in html
+    assert other.get("/companies/999999/").status_code == 404
