@@ -7,33 +7,16 @@ from django.db import connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from lethe.accounts.models import RoleGrant, User
 from lethe.audit.models import Action, AuditEvent
 from lethe.companies import orgnr
 from lethe.companies.models import Company
 from tests.conftest import ALL
+from tests.helpers import client_with, patch, post
 
 pytestmark = pytest.mark.django_db(databases=ALL)
 
 # Organisation numbers with correct check digits (third digit >= 2: legal entities).
 VALID = ["556016-0680", "556036-0793", "202100-6255"]
-
-
-def client_with(role: str | None, email: str | None = None) -> tuple[Client, User]:
-    user = User.objects.create_user(email or f"{role}@lethe.example", "a long test password 1")
-    if role:
-        RoleGrant.objects.create(user=user, role=role)
-    client = Client()
-    client.force_login(user)
-    return client, user
-
-
-def post(client, path, body):
-    return client.post(path, json.dumps(body), content_type="application/json")
-
-
-def patch(client, path, body):
-    return client.patch(path, json.dumps(body), content_type="application/json")
 
 
 @pytest.fixture

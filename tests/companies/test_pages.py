@@ -1,23 +1,14 @@
 """Company pages: list and search, the company page with contacts masked as the role needs."""
 
 import pytest
-from django.test import Client
 
-from lethe.accounts.models import RoleGrant, User
 from lethe.companies.models import Company
 from lethe.contacts.actions import create_contact
 from lethe.vault.policy import Actor, Purpose
 from tests.conftest import ALL
+from tests.helpers import client_with as signed_in
 
 pytestmark = pytest.mark.django_db(databases=ALL)
-
-
-def signed_in(role: str, name: str | None = None) -> tuple[Client, User]:
-    user = User.objects.create_user(f"{name or role}@lethe.example", "a long test password 1")
-    RoleGrant.objects.create(user=user, role=role)
-    client = Client()
-    client.force_login(user)
-    return client, user
 
 
 def test_the_list_searches_names_and_org_numbers():

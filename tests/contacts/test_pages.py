@@ -2,25 +2,16 @@
 
 import pytest
 from django.db import connections
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from lethe.accounts.models import RoleGrant, User
 from lethe.contacts.actions import create_contact
 from lethe.vault.policy import Actor, Purpose
 from tests.conftest import ALL
+from tests.helpers import client_with as signed_in
 
 pytestmark = pytest.mark.django_db(databases=ALL)
 
 SYSTEM = Actor.system("tests")
-
-
-def signed_in(role: str, name: str | None = None) -> tuple[Client, User]:
-    user = User.objects.create_user(f"{name or role}@lethe.example", "a long test password 1")
-    RoleGrant.objects.create(user=user, role=role)
-    client = Client()
-    client.force_login(user)
-    return client, user
 
 
 def contact_of(owner, **personal):

@@ -1,38 +1,18 @@
 """Deals through the API: default pipeline, stages, winning and losing, contacts, roles."""
 
-import json
-
 import pytest
 from django.db import connections
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from lethe.accounts.models import RoleGrant, User
 from lethe.audit.models import Action, AuditEvent
 from lethe.companies.models import Company
 from lethe.contacts.actions import create_contact
 from lethe.deals.models import Deal, Pipeline, Stage
 from lethe.vault.policy import Actor, Purpose
 from tests.conftest import ALL
+from tests.helpers import client_with, patch, post
 
 pytestmark = pytest.mark.django_db(databases=ALL)
-
-
-def client_with(role: str | None, name: str | None = None) -> tuple[Client, User]:
-    user = User.objects.create_user(f"{name or role}@lethe.example", "a long test password 1")
-    if role:
-        RoleGrant.objects.create(user=user, role=role)
-    client = Client()
-    client.force_login(user)
-    return client, user
-
-
-def post(client, path, body=None):
-    return client.post(path, json.dumps(body or {}), content_type="application/json")
-
-
-def patch(client, path, body):
-    return client.patch(path, json.dumps(body), content_type="application/json")
 
 
 @pytest.fixture

@@ -1,0 +1,29 @@
+"""Helpers for tests that go through Django's HTTP stack as a signed-in user."""
+
+import json
+
+from django.test import Client
+
+from lethe.accounts.models import RoleGrant, User
+
+PASSWORD = "a long test password 1"
+
+
+def client_with(role: str | None, name: str | None = None) -> tuple[Client, User]:
+    """Return a client signed in as a new user holding `role` (None: no role), and the user."""
+    user = User.objects.create_user(f"{name or role or 'nobody'}@lethe.example", PASSWORD)
+    if role:
+        RoleGrant.objects.create(user=user, role=role)
+    client = Client()
+    client.force_login(user)
+    return client, user
+
+
+def post(client: Client, path: str, body: dict | None = None):
+    """POST `body` as JSON."""
+    return client.post(path, json.dumps(body or {}), content_type="application/json")
+
+
+def patch(client: Client, path: str, body: dict):
+    """PATCH `body` as JSON."""
+    return client.patch(path, json.dumps(body), content_type="application/json")
