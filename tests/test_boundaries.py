@@ -24,6 +24,7 @@ KEY_LIBRARIES = (
 )
 ALLOWED_INSIDE = {
     "lethe.vault.gate",
+    "lethe.vault.documents",
     "lethe.vault.keys",
     "lethe.vault.keyring",
     "lethe.vault.keyadmin",

@@ -23,7 +23,7 @@ from lethe.audit.models import Action, Outcome
 from lethe.vault import blind, crypto, fields, keys, normalize
 from lethe.vault.errors import AccessDenied, InvalidField, SubjectErased
 from lethe.vault.fields import Category, Index
-from lethe.vault.models import BlindIndex, PersonalValue, Subject
+from lethe.vault.models import BlindIndex, PersonalHistory, PersonalValue, Subject
 from lethe.vault.policy import (
     DEFAULT_SCOPE,
     Actor,
@@ -168,7 +168,9 @@ def write(
     if data_keys[(subject.id, scope)] is None:
         raise SubjectErased(f"subject {subject.id} is erased in scope {scope}")
     with transaction.atomic():
-        _store([subject], [cleaned], scope, data_keys, blind.indexer(), replace=True)
+        _store(
+            [subject], [cleaned], scope, data_keys, blind.indexer(), replace=True, by=actor.label
+        )
         log.record(
             actor,
             Action.UPDATE,
@@ -196,8 +198,12 @@ def _insert_subjects(subjects: list[Subject]) -> None:
         )
 
 
-def _store(subjects, cleaned, scope, data_keys, indexer, *, replace: bool) -> None:
-    """Write sealed values and blind index rows for a batch (inside the caller's transaction)."""
+def _store(subjects, cleaned, scope, data_keys, indexer, *, replace: bool, by: str = "") -> None:
+    """Write sealed values and blind index rows for a batch (inside the caller's transaction).
+
+    When replacing, the old ciphertexts move to PersonalHistory unopened: the record
+    history keeps old values only under the same key, so they vanish with it.
+    """
     now = timezone.now()
     value_rows, index_rows = [], []
     for subject, values in zip(subjects, cleaned, strict=True):
@@ -215,9 +221,21 @@ def _store(subjects, cleaned, scope, data_keys, indexer, *, replace: bool) -> No
                 )
     if replace:
         subject = subjects[0]
-        PersonalValue.objects.filter(
-            subject=subject, scope=scope, field__in=list(cleaned[0])
-        ).delete()
+        old = PersonalValue.objects.filter(subject=subject, scope=scope, field__in=list(cleaned[0]))
+        key = data_keys[(subject.id, scope)]
+        PersonalHistory.objects.bulk_create(
+            PersonalHistory(
+                subject=subject,
+                scope=scope,
+                field=field,
+                ciphertext=ciphertext,
+                replaced_at=now,
+                replaced_by=by,
+            )
+            for field, ciphertext in old.values_list("field", "ciphertext")
+            if _open(key, subject.id, scope, field, ciphertext) != cleaned[0][field]
+        )
+        old.delete()
         if scope == DEFAULT_SCOPE:
             BlindIndex.objects.filter(subject=subject, field__in=list(cleaned[0])).delete()
     connection = connections[PersonalValue.objects.db]
@@ -434,6 +452,58 @@ def match(
             },
         )
     return found
+
+
+@dataclass(frozen=True)
+class OldValue:
+    """A replaced personal value: when, by whom, and the value as the actor may see it."""
+
+    field: str
+    replaced_at: object
+    replaced_by: str
+    value: object
+
+
+def history(
+    actor: Actor, subject: Subject | UUID, purpose: Purpose, *, limit: int = 200
+) -> list[OldValue]:
+    """Return the subject's replaced personal values, newest first, masked where denied."""
+    subject_id = subject.id if isinstance(subject, Subject) else subject
+    rows = list(
+        PersonalHistory.objects.filter(subject_id=subject_id, scope=DEFAULT_SCOPE).values_list(
+            "field", "ciphertext", "replaced_at", "replaced_by"
+        )[:limit]
+    )
+    allowed = Decision(actor, purpose, DEFAULT_SCOPE, [subject_id]).allowed(subject_id)
+    with transaction.atomic():
+        key = keys.unwrap_many({(subject_id, DEFAULT_SCOPE)}).get((subject_id, DEFAULT_SCOPE))
+        cipher = crypto.cipher(key) if key else None
+        result, shown, hidden = [], set(), set()
+        for name, ciphertext, replaced_at, replaced_by in rows:
+            category = fields.get(name).category
+            if category not in allowed:
+                hidden.add(category)
+                value = Masked(category)
+            elif cipher is None:
+                value = ERASED
+            else:
+                shown.add(category)
+                value = _open(cipher, subject_id, DEFAULT_SCOPE, name, ciphertext)
+            result.append(OldValue(name, replaced_at, replaced_by, value))
+        if rows:
+            log.record(
+                actor,
+                Action.READ,
+                outcome=Outcome.DENIED
+                if not shown and hidden
+                else (Outcome.PARTIAL if hidden else Outcome.ALLOWED),
+                subjects=[subject_id],
+                categories=shown,
+                denied_categories=hidden,
+                purpose=purpose,
+                detail={"history": len(rows)},
+            )
+    return result
 
 
 REASON_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
