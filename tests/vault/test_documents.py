@@ -122,3 +122,15 @@ def test_replaced_personal_values_are_kept_sealed_and_vanish_with_the_key(
     }
     gate.shred(actor(Role.SYSTEM), subject, reason="test")
     assert {e.value for e in gate.history(sales, subject, CR)} == {gate.ERASED}
+
+
+def test_business_records_get_one_key_each_on_first_use_and_lose_it_when_deleted(sales):
+    from lethe.core import records
+
+    first = records.keys_for("deal", [1, 2])
+    assert records.keys_for("deal", [2, 1, 3])[2] == first[2]
+    assert records.key_for("company", 1) != first[1]
+    [note] = documents.seal(sales, CR, [(first[1], "deal.note", "anteckning")])
+    assert records.forget(sales, "deal", [1]) == 1
+    assert not Document.objects.filter(pk=note.pk).exists()
+    assert records.forget(sales, "deal", [1]) == 0

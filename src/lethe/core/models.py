@@ -37,3 +37,23 @@ class Tag(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class RecordKeyLink(models.Model):
+    """Which vault record key seals the texts and files of one business record.
+
+    Created on first use (lethe.core.records.keys_for); a company, deal or activity
+    without notes or files has none.
+    """
+
+    kind = models.CharField(max_length=32)
+    object_id = models.BigIntegerField()
+    key = models.OneToOneField("vault.RecordKey", on_delete=models.PROTECT, related_name="link")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="recordkeylink_once")
+        ]
+
+    def __str__(self):
+        return f"key of {self.kind} {self.object_id}"
