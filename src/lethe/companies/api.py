@@ -15,6 +15,7 @@ from lethe.companies import actions
 from lethe.companies.forms import CompanyForm
 from lethe.companies.models import Company
 from lethe.core.api_errors import ErrorOut, form_errors
+from lethe.core.history_api import HistoryOut, business_changes
 from lethe.vault.policy import Role
 
 # Company data is business data: every CRM role may read it; sales and support edit it.
@@ -170,6 +171,17 @@ def update_company(request, company_id: int, payload: CompanyIn):
     data = {k: v for k, v in form.cleaned_data.items() if k in given}
     actions.update_company(actor_for(request.auth, request=request), company, data)
     return Status(200, _out(company))
+
+
+@router.get(
+    "/{company_id}/history",
+    response=HistoryOut,
+    auth=RoleAuth(*READERS),
+    summary="Who changed which field when",
+)
+def company_history(request, company_id: int):
+    company = get_object_or_404(Company, pk=company_id)
+    return {"results": business_changes("company", company.pk)}
 
 
 @router.post(

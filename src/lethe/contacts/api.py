@@ -16,6 +16,7 @@ from lethe.contacts import actions, export, queries
 from lethe.contacts.forms import ContactForm
 from lethe.contacts.models import PERSONAL_FIELDS, Contact
 from lethe.core.api_errors import ErrorOut, form_errors
+from lethe.core.history_api import HistoryOut, business_changes
 from lethe.vault import gate
 from lethe.vault.errors import AccessDenied, InvalidField
 from lethe.vault.policy import Purpose, Role, default_purpose
@@ -211,6 +212,40 @@ def read_contact(request, contact_id: int, purpose: str = ""):
     contact = get_object_or_404(Contact, pk=contact_id)
     values = gate.read(actor, [contact.subject_id], purpose, names=PERSONAL_FIELDS)
     return Status(200, _out(contact, values[contact.subject_id]))
+
+
+@router.get(
+    "/{contact_id}/history",
+    response={200: HistoryOut, 400: ErrorOut},
+    auth=RoleAuth(*READERS),
+    summary="Who changed which field when",
+)
+def contact_history(request, contact_id: int, purpose: str = ""):
+    """Business-field changes with old and new values; personal-field changes with the old
+    value as the role may read it (the vault keeps it sealed under the person's key)."""
+    actor = actor_for(request.auth, request=request)
+    try:
+        purpose = Purpose(purpose) if purpose else default_purpose(actor)
+    except ValueError:
+        return _field_error("purpose", "not a known purpose")
+    contact = get_object_or_404(Contact, pk=contact_id)
+    personal = [
+        {
+            "field": old.field,
+            "changed_at": old.replaced_at,
+            "changed_by": old.replaced_by,
+            "personal": True,
+            "old": _value(old.value),
+            "new": None,
+        }
+        for old in gate.history(actor, contact.subject_id, purpose)
+    ]
+    rows = sorted(
+        [*personal, *business_changes("contact", contact.pk)],
+        key=lambda row: row["changed_at"],
+        reverse=True,
+    )
+    return Status(200, {"results": rows})
 
 
 def _write(request, payload: ContactIn, contact: Contact | None):

@@ -13,6 +13,7 @@ from lethe.accounts.access import RoleAuth
 from lethe.accounts.actions import actor_for
 from lethe.contacts.models import Contact
 from lethe.core.api_errors import ErrorOut, form_errors
+from lethe.core.history_api import HistoryOut, business_changes
 from lethe.deals import actions
 from lethe.deals.forms import DealForm
 from lethe.deals.models import Deal, DealContact, Pipeline
@@ -254,6 +255,26 @@ def archive_deal(request, deal_id: int):
     deal = get_object_or_404(Deal, pk=deal_id)
     actions.archive_deal(actor_for(request.auth, request=request), deal)
     return _out(_loaded(Deal.objects.all()).get(pk=deal.pk))
+
+
+@router.post(
+    "/{deal_id}/restore", response=DealOut, auth=RoleAuth(*WRITERS), summary="Restore a deal"
+)
+def restore_deal(request, deal_id: int):
+    deal = get_object_or_404(Deal, pk=deal_id)
+    actions.restore_deal(actor_for(request.auth, request=request), deal)
+    return _out(_loaded(Deal.objects.all()).get(pk=deal.pk))
+
+
+@router.get(
+    "/{deal_id}/history",
+    response=HistoryOut,
+    auth=RoleAuth(*READERS),
+    summary="Who changed which field when",
+)
+def deal_history(request, deal_id: int):
+    deal = get_object_or_404(Deal, pk=deal_id)
+    return {"results": business_changes("deal", deal.pk)}
 
 
 @router.delete("/{deal_id}", response={204: None}, auth=RoleAuth(*WRITERS), summary="Delete a deal")
