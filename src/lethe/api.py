@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from lethe.audit.api import router as audit_router
 from lethe.companies.api import router as companies_router
 from lethe.contacts.api import router as contacts_router
+from lethe.customfields.api import router as customfields_router
 from lethe.deals.api import router as deals_router
 
 api = NinjaAPI(
@@ -27,3 +28,4 @@ api.add_router("/audit/", audit_router)
 api.add_router("/companies", companies_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/deals", deals_router)
+api.add_router("/custom-fields", customfields_router)

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "lethe.companies",
     "lethe.contacts",
     "lethe.deals",
+    "lethe.customfields",
     "lethe.vault",
     "lethe.vault.keystore",
 ]

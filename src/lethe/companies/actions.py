@@ -10,6 +10,7 @@ from lethe.audit.models import Action
 from lethe.companies.models import Company
 from lethe.core import history
 from lethe.core.tags import set_tags
+from lethe.customfields import values as customfields
 from lethe.vault.policy import Actor, Purpose
 
 FIELDS = [
@@ -45,7 +46,8 @@ def create_company(actor: Actor, data: dict, owner=None) -> Company:
         company.owner = owner
     company.save()
     set_tags(company, data.get("tags", []))
-    _record(actor, Action.CREATE, company, [f for f in FIELDS if data.get(f)])
+    custom = customfields.save(company.pk, data.get("custom", {}))
+    _record(actor, Action.CREATE, company, [*(f for f in FIELDS if data.get(f)), *custom])
     return company
 
 
@@ -64,6 +66,9 @@ def update_company(actor: Actor, company: Company, data: dict) -> Company:
             set_tags(company, data["tags"])
             changed.append("tags")
             changes["tags"] = (before, data["tags"])
+    custom = customfields.save(company.pk, data.get("custom", {}))
+    changed.extend(custom)
+    changes.update(custom)
     if changed:
         history.record(actor, "company", company.pk, changes)
         _record(actor, Action.UPDATE, company, changed)
@@ -97,4 +102,5 @@ def delete_company(actor: Actor, company: Company) -> None:
     """Delete a company for good (its contacts stay, without this company)."""
     _record(actor, Action.DELETE, company)
     history.forget("company", [company.pk])
+    customfields.forget("company", [company.pk])
     company.delete()

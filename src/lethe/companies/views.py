@@ -11,6 +11,7 @@ from lethe.accounts.actions import actor_for
 from lethe.companies.api import READERS
 from lethe.companies.models import Company
 from lethe.contacts import queries
+from lethe.customfields import display
 from lethe.vault import gate
 
 PAGE_SIZE = 50
@@ -51,5 +52,6 @@ def company_detail(request, company_id: int):
             "company": company,
             "contacts": [(c, values[c.subject_id]) for c in contacts],
             "deals": company.deals.filter(archived_at__isnull=True).select_related("stage"),
+            "custom_rows": display.rows("company", company.pk),
         },
     )

@@ -14,6 +14,7 @@ from lethe.audit.models import Action
 from lethe.contacts.models import Contact
 from lethe.core import history
 from lethe.core.tags import set_tags
+from lethe.customfields import values as customfields
 from lethe.vault import gate
 from lethe.vault.policy import Actor, Purpose
 
@@ -45,7 +46,8 @@ def create_contact(
         contact.obtained_at = timezone.localdate()
     contact.save()
     set_tags(contact, data.get("tags", []))
-    _record(actor, Action.CREATE, contact, [f for f in BUSINESS_FIELDS if data.get(f)])
+    custom = customfields.save(contact.pk, data.get("custom", {}))
+    _record(actor, Action.CREATE, contact, [*(f for f in BUSINESS_FIELDS if data.get(f)), *custom])
     return contact
 
 
@@ -99,6 +101,9 @@ def update_contact(
         set_tags(contact, data["tags"])
         changed.append("tags")
         changes["tags"] = (before, data["tags"])
+    custom = customfields.save(contact.pk, data.get("custom", {}))
+    changed.extend(custom)
+    changes.update(custom)
     if changed:
         history.record(actor, "contact", contact.pk, changes)
         _record(actor, Action.UPDATE, contact, changed)

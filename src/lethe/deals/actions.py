@@ -9,6 +9,7 @@ from lethe.audit import log
 from lethe.audit.models import Action
 from lethe.core import history
 from lethe.core.tags import set_tags
+from lethe.customfields import values as customfields
 from lethe.deals.models import Deal, DealContact, Stage
 from lethe.vault.policy import Actor, Purpose
 
@@ -57,7 +58,10 @@ def create_deal(actor: Actor, data: dict, owner=None) -> Deal:
     _closing(deal)
     deal.save()
     set_tags(deal, data.get("tags", []))
-    _record(actor, Action.CREATE, deal, [f for f in FIELDS if data.get(f) not in (None, "")])
+    custom = customfields.save(deal.pk, data.get("custom", {}))
+    _record(
+        actor, Action.CREATE, deal, [*(f for f in FIELDS if data.get(f) not in (None, "")), *custom]
+    )
     return deal
 
 
@@ -77,6 +81,9 @@ def update_deal(actor: Actor, deal: Deal, data: dict) -> Deal:
         set_tags(deal, data["tags"])
         changed.append("tags")
         changes["tags"] = (before, data["tags"])
+    custom = customfields.save(deal.pk, data.get("custom", {}))
+    changed.extend(custom)
+    changes.update(custom)
     if changed:
         history.record(actor, "deal", deal.pk, changes)
         _record(actor, Action.UPDATE, deal, changed)
@@ -120,4 +127,5 @@ def delete_deal(actor: Actor, deal: Deal) -> None:
     """Delete a deal for good."""
     _record(actor, Action.DELETE, deal)
     history.forget("deal", [deal.pk])
+    customfields.forget("deal", [deal.pk])
     deal.delete()
