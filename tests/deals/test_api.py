@@ -161,3 +161,16 @@ def test_other_roles_read_deals_but_only_sales_change_them(sales, role):
 def test_roles_without_deals_are_refused(role):
     client, _ = client_with(role)
     assert client.get("/api/v1/deals").status_code == 403
+
+
+def test_a_lost_deal_needs_a_reason_and_reopening_drops_it(sales):
+    client, _ = sales
+    deal = post(client, "/api/v1/deals", {"title": "A"}).json()
+    bad = patch(client, f"/api/v1/deals/{deal['id']}", {"stage": stage("Lost").pk})
+    assert bad.status_code == 400 and set(bad.json()["errors"]) == {"lost_reason"}
+    assert Deal.objects.get().stage == stage("Qualification")
+    lost = {"stage": stage("Lost").pk, "lost_reason": "price"}
+    assert patch(client, f"/api/v1/deals/{deal['id']}", lost).status_code == 200
+    reopened = patch(client, f"/api/v1/deals/{deal['id']}", {"stage": stage("Proposal").pk})
+    assert reopened.status_code == 200, reopened.content
+    assert (reopened.json()["status"], reopened.json()["lost_reason"]) == ("open", "")

@@ -20,7 +20,7 @@ ADMINS = (Role.ADMIN,)
 @roles_required(*ADMINS)
 def pipelines(request):
     """List the pipelines (with their deal counts) and create one."""
-    form = PipelineForm(request.POST or None)
+    form = PipelineForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             pipeline = actions.create_pipeline(
