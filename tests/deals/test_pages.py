@@ -1,6 +1,7 @@
 """Deal pages: list with filters and sorting, the deal page, forms, and the pipeline board."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -370,3 +371,20 @@ def test_the_deal_page_names_contacts_in_their_roles_as_the_role_may_read_them(s
     assert "Beslutsfattare" not in html and "\N{LOCK} user.name" in html
     assert "Decision Maker" in html
     assert other.get("/deals/999999/").status_code == 404
+
+
+def test_htmx_is_loaded_from_our_own_static_files_and_no_script_is_inline(sales):
+    from django.contrib.staticfiles import finders
+
+    client, _ = sales
+    response = client.get("/")
+    html = text(response)
+    sources = re.findall(r"<script([^>]*)>", html)
+    assert sources and all('src="/static/' in attributes for attributes in sources)
+    assert any("django_htmx/htmx" in attributes for attributes in sources)
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    for attributes in sources:
+        path = re.search(r'src="/static/([^"]+)"', attributes).group(1)
+        assert finders.find(path), path
+    assert '<a href="/deals/board/">Pipeline board</a>' in html
+    assert '<a href="/deals/">Deals</a>' in html
