@@ -147,7 +147,7 @@ def test_a_bad_filter_is_an_inline_error_next_to_it(sales, query, field):
     client, _ = sales
     response = client.get("/deals/", query)
     assert response.status_code == 400
-    assert f'id="id_{field}-error"' in text(response)
+    assert f'id="id_{field}_error"' in text(response)
 
 
 def test_pages_of_the_list_keep_the_filters(sales):
@@ -323,7 +323,7 @@ def test_a_bad_deal_form_shows_the_error_next_to_the_field_and_writes_nothing(sa
     client, _ = sales
     response = client.post("/deals/new/", data)
     assert response.status_code == 400
-    assert f'id="id_{field}-error"' in text(response)
+    assert f'id="id_{field}_error"' in text(response)
     assert not Deal.objects.exists()
 
 
@@ -332,7 +332,7 @@ def test_a_bad_edit_changes_nothing(sales):
     one = deal("Alfa")
     response = client.post(f"/deals/{one.pk}/edit/", {"title": "", "stage": stage("Lost").pk})
     assert response.status_code == 400
-    assert 'id="id_title-error"' in text(response) and 'id="id_lost_reason-error"' in text(response)
+    assert 'id="id_title_error"' in text(response) and 'id="id_lost_reason_error"' in text(response)
     one.refresh_from_db()
     assert (one.title, one.stage) == ("Alfa", stage("Qualification"))
     assert client.get("/deals/999999/edit/").status_code == 404

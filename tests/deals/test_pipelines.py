@@ -262,7 +262,7 @@ def test_a_bad_pipeline_form_shows_the_error_inline_and_writes_nothing(admin, da
     response = admin.post("/deals/pipelines/", data)
     html = response.content.decode()
     assert response.status_code == 400
-    assert f'id="id_{field}-error"' in html and message in html
+    assert f'id="id_{field}_error"' in html and message in html
     assert unchanged
 
 

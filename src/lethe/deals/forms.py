@@ -40,6 +40,7 @@ class DealForm(forms.ModelForm):
             "lost_reason",
             "tags",
         ]
+        widgets = {"expected_close": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,6 +132,8 @@ class PipelineForm(forms.Form):
     position = forms.IntegerField(min_value=0, max_value=1000, required=False)
 
     def __init__(self, *args, instance: Pipeline | None = None, **kwargs):
+        if instance is not None and not kwargs.get("initial"):
+            kwargs["initial"] = {"name": instance.name, "position": instance.position}
         super().__init__(*args, **kwargs)
         self.instance = instance
         self.fields["name"].required = instance is None  # an edit may move only
