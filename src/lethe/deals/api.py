@@ -16,6 +16,7 @@ from lethe.core.api_errors import ErrorOut, form_errors
 from lethe.deals import actions
 from lethe.deals.forms import DealForm, PipelineForm, StageForm
 from lethe.deals.models import Deal, DealContact, Pipeline, Stage
+from lethe.deals.queries import DealFilterForm
 from lethe.vault.policy import Role
 
 READERS = (Role.SALES, Role.SUPPORT, Role.FINANCE, Role.DPO)
@@ -302,27 +303,42 @@ def delete_stage(request, stage_id: int):
     return Status(204, None)
 
 
-@router.get("", response=DealPage, auth=RoleAuth(*READERS), summary="List deals")
+@router.get(
+    "", response={200: DealPage, 400: ErrorOut}, auth=RoleAuth(*READERS), summary="List deals"
+)
 def list_deals(
     request,
     pipeline: int | None = None,
     stage: int | None = None,
+    status: str | None = None,
     owner: int | None = None,
     company: int | None = None,
+    tag: str | None = None,
     archived: bool = False,
+    sort: str | None = None,
     page: int = 1,
 ):
-    """Deals, newest first, by pipeline, stage, owner and company; 50 a page."""
-    deals = Deal.objects.filter(archived_at__isnull=not archived)
-    for name, value in (
-        ("pipeline_id", pipeline),
-        ("stage_id", stage),
-        ("owner_id", owner),
-        ("company_id", company),
-    ):
-        if value is not None:
-            deals = deals.filter(**{name: value})
-    paginator = Paginator(_loaded(deals), PAGE_SIZE)
+    """Deals by pipeline, stage, status (open/won/lost), owner, company and tag; 50 a page.
+
+    `sort`: title, amount, expected_close, updated or created, `-` first for descending
+    (default: newest first). The web list uses the same filters (lethe.deals.queries).
+    """
+    given = {
+        "pipeline": pipeline,
+        "stage": stage,
+        "status": status,
+        "owner": owner,
+        "company": company,
+        "tag": tag,
+        "archived": archived,
+        "sort": sort,
+    }
+    form = DealFilterForm(
+        {k: v for k, v in given.items() if v not in (None, False)}, default_sort="-created"
+    )
+    if not form.is_valid():
+        return form_errors(form)
+    paginator = Paginator(_loaded(form.deals()), PAGE_SIZE)
     current = paginator.get_page(page)
     return {
         "count": paginator.count,

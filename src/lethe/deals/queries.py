@@ -19,6 +19,8 @@ SORTS = {
     "-expected_close": (F("expected_close").desc(nulls_last=True), "-id"),
     "updated": ("updated_at", "id"),
     "-updated": ("-updated_at", "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
 }
 SORT_LABELS = [
     ("-updated", "recently updated"),
@@ -29,6 +31,8 @@ SORT_LABELS = [
     ("amount", "smallest amount"),
     ("expected_close", "closing soonest"),
     ("-expected_close", "closing latest"),
+    ("-created", "newest"),
+    ("created", "oldest"),
 ]
 STATUSES = [("", "any"), *Stage.Kind.choices]
 
@@ -55,8 +59,9 @@ class DealFilterForm(forms.Form):
     archived = forms.BooleanField(required=False, label="Archived deals")
     sort = forms.ChoiceField(choices=SORT_LABELS, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, default_sort: str = "-updated", **kwargs):
         super().__init__(*args, **kwargs)
+        self.default_sort = default_sort
         # Offer the companies that have deals; any company id is still accepted.
         self.fields["company"].widget.choices = forms.models.ModelChoiceIterator(
             forms.ModelChoiceField(
@@ -76,4 +81,4 @@ class DealFilterForm(forms.Form):
             deals = deals.filter(stage__kind=data["status"])
         if data.get("tag", "").strip():
             deals = deals.filter(tags__name=data["tag"].strip())
-        return deals.order_by(*SORTS[data.get("sort") or "-updated"])
+        return deals.order_by(*SORTS[data.get("sort") or self.default_sort])
