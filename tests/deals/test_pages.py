@@ -388,3 +388,18 @@ def test_htmx_is_loaded_from_our_own_static_files_and_no_script_is_inline(sales)
         assert finders.find(path), path
     assert '<a href="/deals/board/">Pipeline board</a>' in html
     assert '<a href="/deals/">Deals</a>' in html
+
+
+def test_a_card_offers_the_next_stage_and_a_closed_card_stays_put(sales):
+    client, _ = sales
+    open_deal = deal("Alfa")
+    lost = deal("Beta", stage=stage("Lost"), lost_reason="price")
+    html = text(client.get(f"/deals/board/{open_deal.pipeline_id}/"))
+    card = html[html.index(f'id="move-{open_deal.pk}"') :]
+    assert (
+        f'<option value="{stage("Needs analysis").pk}" selected>' in card[: card.index("</select>")]
+    )
+    card = html[html.index(f'id="move-{lost.pk}"') :]
+    assert f'<option value="{stage("Lost").pk}" selected>' in card[: card.index("</select>")]
+    reasons = html[html.index(f'id="reason-{lost.pk}"') :]
+    assert '<option value="price" selected>' in reasons[: reasons.index("</select>")]

@@ -180,13 +180,14 @@ def _columns(pipeline: Pipeline) -> list[dict]:
 def _board(request, pipeline: Pipeline, failed: tuple[int, MoveForm] | None = None, status=200):
     columns = _columns(pipeline)
     stages = [c["stage"] for c in columns]
-    following = {a.pk: b.pk for a, b in itertools.pairwise(stages)}
+    # An open deal's card offers the next stage; a closed one's stays where it is.
+    following = {a.pk: b.pk for a, b in itertools.pairwise(stages) if a.kind == Stage.Kind.OPEN}
     for column in columns:
         for deal in column["cards"]:
-            # A card's form offers the next stage; a refused move keeps what was chosen.
+            # A refused move keeps what was chosen.
             deal.move_to, deal.move_reason, deal.move_errors = (
                 following.get(deal.stage_id, deal.stage_id),
-                "",
+                deal.lost_reason,
                 {},
             )
             if failed and failed[0] == deal.pk:
