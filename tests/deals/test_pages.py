@@ -386,6 +386,8 @@ def test_htmx_is_loaded_from_our_own_static_files_and_no_script_is_inline(sales)
     for attributes in sources:
         path = re.search(r'src="/static/([^"]+)"', attributes).group(1)
         assert finders.find(path), path
+        served = client.get(f"/static/{path}")
+        assert served.status_code == 200
     assert '<a href="/deals/board/">Pipeline board</a>' in html
     assert '<a href="/deals/">Deals</a>' in html
 
