@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from lethe.audit import log
@@ -128,8 +129,11 @@ class PipelineError(ValueError):
 
 # A new pipeline starts with one stage of each kind, so it is usable at once and keeps
 # an open stage; the admin renames and adds from there.
-NEW_PIPELINE_STAGES = [("New", 10, Stage.Kind.OPEN), ("Won", 100, Stage.Kind.WON)]
-NEW_PIPELINE_STAGES += [("Lost", 0, Stage.Kind.LOST)]
+NEW_PIPELINE_STAGES = [
+    ("New", 10, Stage.Kind.OPEN),
+    ("Won", 100, Stage.Kind.WON),
+    ("Lost", 0, Stage.Kind.LOST),
+]
 
 
 def _record_admin(actor: Actor, action: Action, kind: str, pk, changed=()) -> None:
@@ -151,12 +155,29 @@ def _place(items: list, item, position: int | None) -> None:
     others = [i for i in items if item.pk is None or i.pk != item.pk]
     index = len(others) if position is None else max(0, min(position, len(others)))
     others.insert(index, item)
-    for number, each in enumerate(others):
-        if each is item:
-            each.position = number
-        elif each.position != number:
+    item.position = index
+    _renumber(others, skip=item)
+
+
+def _renumber(items: list, skip=None) -> None:
+    """Number `items` 0, 1, 2, ... in their order, saving those whose position changes."""
+    for number, each in enumerate(items):
+        if each is not skip and each.position != number:
             each.position = number
             each.save(update_fields=["position"])
+
+
+def _locked(pipeline_id: int) -> Pipeline:
+    """Lock a pipeline's row, so concurrent changes to its stages run one after another."""
+    return Pipeline.objects.select_for_update().get(pk=pipeline_id)
+
+
+def _delete(record, field: str) -> None:
+    """Delete `record`; a deal added to it meanwhile (PROTECT) becomes a PipelineError."""
+    try:
+        record.delete()
+    except ProtectedError:
+        raise PipelineError(field, "it still has deals; move them first") from None
 
 
 def _save_named(record, field: str, **kwargs) -> None:
@@ -201,13 +222,14 @@ def update_pipeline(actor: Actor, pipeline: Pipeline, data: dict) -> Pipeline:
 @transaction.atomic
 def delete_pipeline(actor: Actor, pipeline: Pipeline) -> None:
     """Delete a pipeline and its stages; refused while it has deals (archived ones too)."""
+    _locked(pipeline.pk)
     count = Deal.objects.filter(pipeline=pipeline).count()
     if count:
         raise PipelineError("pipeline", f"it still has {count} deal(s); move or delete them first")
     if Pipeline.objects.count() == 1:
         raise PipelineError("pipeline", "it is the only pipeline; create another one first")
     _record_admin(actor, Action.DELETE, "pipeline", pipeline.pk)
-    pipeline.delete()
+    _delete(pipeline, "pipeline")
 
 
 def _open_stages(pipeline: Pipeline, without: Stage) -> int:
@@ -217,13 +239,14 @@ def _open_stages(pipeline: Pipeline, without: Stage) -> int:
 @transaction.atomic
 def create_stage(actor: Actor, pipeline: Pipeline, data: dict) -> Stage:
     """Add a stage to a pipeline (last unless a position is given)."""
+    _locked(pipeline.pk)
     stage = Stage(
         pipeline=pipeline,
         name=data["name"],
         kind=data["kind"],
         probability=data["probability"],
     )
-    _place(list(pipeline.stages.select_for_update()), stage, data.get("position"))
+    _place(list(pipeline.stages.all()), stage, data.get("position"))
     _save_named(stage, "name")
     _record_admin(actor, Action.CREATE, "stage", stage.pk, ["name", "kind", "probability"])
     return stage
@@ -236,6 +259,7 @@ def update_stage(actor: Actor, stage: Stage, data: dict) -> Stage:
     The kind of a stage with deals stays as it is (their won/lost state and close times
     would silently change), and a pipeline keeps at least one open stage.
     """
+    _locked(stage.pipeline_id)
     changed = [
         f
         for f in ("name", "kind", "probability")
@@ -250,7 +274,7 @@ def update_stage(actor: Actor, stage: Stage, data: dict) -> Stage:
     for name in changed:
         setattr(stage, name, data[name])
     if data.get("position") is not None and data["position"] != stage.position:
-        _place(list(stage.pipeline.stages.select_for_update()), stage, data["position"])
+        _place(list(stage.pipeline.stages.all()), stage, data["position"])
         changed.append("position")
     if changed:
         _save_named(stage, "name", update_fields=["name", "kind", "probability", "position"])
@@ -261,6 +285,7 @@ def update_stage(actor: Actor, stage: Stage, data: dict) -> Stage:
 @transaction.atomic
 def delete_stage(actor: Actor, stage: Stage) -> None:
     """Delete a stage; refused while it has deals or if it is the pipeline's last open one."""
+    _locked(stage.pipeline_id)
     count = stage.deals.count()
     if count:
         raise PipelineError("stage", f"it still has {count} deal(s); move them first")
@@ -268,8 +293,5 @@ def delete_stage(actor: Actor, stage: Stage) -> None:
         raise PipelineError("stage", "it is the pipeline's last open stage")
     _record_admin(actor, Action.DELETE, "stage", stage.pk)
     pipeline = stage.pipeline
-    stage.delete()
-    for number, each in enumerate(pipeline.stages.select_for_update()):
-        if each.position != number:
-            each.position = number
-            each.save(update_fields=["position"])
+    _delete(stage, "stage")
+    _renumber(list(pipeline.stages.all()))
