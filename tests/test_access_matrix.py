@@ -44,6 +44,7 @@ MATRIX = {
     "deals:detail": ("get", "/deals/{deal}/", DEALS, None, 200),
     "deals:create": ("post", "/deals/new/", DEALS_WRITE, {"title": "Matrix new"}, 302),
     "deals:edit": ("get", "/deals/{deal}/edit/", DEALS_WRITE, None, 200),
+    "deals:contacts": ("get", "/deals/{deal}/contacts/", DEALS_WRITE, None, 200),
     "deals:move": ("post", "/deals/{deal}/move/", DEALS_WRITE, {"stage": "{deal_stage}"}, 302),
     "deals:archive": ("post", "/deals/{deal}/archive/", DEALS_WRITE, None, 302),
     "deals:restore": ("post", "/deals/{deal}/restore/", DEALS_WRITE, None, 302),

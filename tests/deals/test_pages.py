@@ -405,3 +405,64 @@ def test_a_card_offers_the_next_stage_and_a_closed_card_stays_put(sales):
     assert f'<option value="{stage("Lost").pk}" selected>' in card[: card.index("</select>")]
     reasons = html[html.index(f'id="reason-{lost.pk}"') :]
     assert '<option value="price" selected>' in reasons[: reasons.index("</select>")]
+
+
+def test_the_contacts_page_puts_company_contacts_in_roles_names_masked_as_needed(sales):
+    client, user = sales
+    kund = Company.objects.create(name="Kund AB")
+    mine, theirs = (
+        create_contact(
+            SYSTEM,
+            Purpose.CUSTOMER_RELATIONSHIP,
+            {"first_name": first, "last_name": "Kundsson"},
+            {"owner": owner, "company": kund},
+        )
+        for first, owner in (("Maja", user), ("Olle", None))
+    )
+    one = deal("Alfa", company=kund)
+    html = text(client.get(f"/deals/{one.pk}/contacts/"))
+    assert "Maja Kundsson" in html and "Olle" not in html and "\N{LOCK} user.name" in html
+    response = client.post(
+        f"/deals/{one.pk}/contacts/",
+        {"contact": [mine.pk, theirs.pk], f"role-{mine.pk}": "champion"},
+    )
+    assert response.status_code == 302
+    assert set(DealContact.objects.values_list("contact_id", "role")) == {
+        (mine.pk, "champion"),
+        (theirs.pk, "other"),
+    }
+    event = AuditEvent.objects.filter(record_kind="deal").order_by("-seq").first()
+    assert set(event.subjects) == {str(mine.subject_id), str(theirs.subject_id)}
+    assert client.post(f"/deals/{one.pk}/contacts/", {}).status_code == 302
+    assert not DealContact.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"contact": ["999999"]},
+        {"contact": ["x"]},
+        {"contact": ["{mine}"], "role-{mine}": "boss"},
+    ],
+)
+def test_a_bad_contact_choice_is_an_error_and_changes_nothing(sales, data):
+    client, _ = sales
+    kund = Company.objects.create(name="Kund AB")
+    mine = create_contact(
+        SYSTEM, Purpose.CUSTOMER_RELATIONSHIP, {"last_name": "Kundsson"}, {"company": kund}
+    )
+    elsewhere = create_contact(SYSTEM, Purpose.CUSTOMER_RELATIONSHIP, {"last_name": "Annan"}, {})
+    one = deal("Alfa", company=kund)
+    DealContact.objects.create(deal=one, contact=mine, role="user")
+    before = AuditEvent.objects.count()
+    data = {
+        k.format(mine=mine.pk): [v.format(mine=mine.pk) for v in vs] if isinstance(vs, list) else vs
+        for k, vs in data.items()
+    }
+    for posted in (data, {"contact": [str(elsewhere.pk)]}):
+        response = client.post(f"/deals/{one.pk}/contacts/", posted)
+        assert response.status_code == 400 and 'id="contacts_error"' in text(response)
+    assert list(DealContact.objects.values_list("contact_id", "role")) == [(mine.pk, "user")]
+    assert not AuditEvent.objects.filter(seq__gt=before, record_kind="deal").exists()
+    support, _ = client_with("support")
+    assert support.post(f"/deals/{one.pk}/contacts/", {"contact": [mine.pk]}).status_code == 403

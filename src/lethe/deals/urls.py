@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.deal_create, name="create"),
     path("<int:deal_id>/", views.deal_detail, name="detail"),
     path("<int:deal_id>/edit/", views.deal_edit, name="edit"),
+    path("<int:deal_id>/contacts/", views.deal_contacts, name="contacts"),
     path("<int:deal_id>/archive/", views.deal_archive, name="archive"),
     path("<int:deal_id>/restore/", views.deal_restore, name="restore"),
     path("<int:deal_id>/move/", views.deal_move, name="move"),

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lethe.accounts.access import roles_required
 from lethe.accounts.actions import actor_for
+from lethe.contacts.models import Contact
 from lethe.deals import actions
 from lethe.deals.api import READERS, WRITERS
 from lethe.deals.forms import DealForm, MoveForm
-from lethe.deals.models import Deal, Pipeline, Stage
+from lethe.deals.models import Deal, DealContact, Pipeline, Stage
 from lethe.deals.queries import DealFilterForm
 from lethe.vault import gate
 from lethe.vault.policy import default_purpose
@@ -140,6 +141,70 @@ def deal_restore(request, deal_id: int):
     deal = get_object_or_404(Deal, pk=deal_id)
     actions.restore_deal(actor_for(request.user, request=request), deal)
     return redirect("deals:detail", deal.pk)
+
+
+# Contacts offered on a deal's contacts page: its own and its company's, up to this many.
+CONTACT_CHOICES = 200
+
+
+def _candidates(deal: Deal) -> list[Contact]:
+    """Return the deal's contacts, then its company's other (non-archived) contacts."""
+    current = list(Contact.objects.filter(dealcontact__deal=deal).order_by("pk"))
+    company = []
+    if deal.company_id:
+        company = list(
+            Contact.objects.filter(company_id=deal.company_id, archived_at__isnull=True)
+            .exclude(pk__in=[c.pk for c in current])
+            .order_by("pk")[:CONTACT_CHOICES]
+        )
+    return current + company
+
+
+@require_http_methods(["GET", "POST"])
+@roles_required(*WRITERS)
+def deal_contacts(request, deal_id: int):
+    """Choose who takes part in a deal, and in which role, among its company's contacts.
+
+    Names are read through the gate, masked where the role may not read them.
+    """
+    deal = get_object_or_404(Deal.objects.select_related("company"), pk=deal_id)
+    candidates = _candidates(deal)
+    roles = dict(DealContact.objects.filter(deal=deal).values_list("contact_id", "role"))
+    errors, status = [], 200
+    if request.method == "POST":
+        by_pk = {str(c.pk): c for c in candidates}
+        chosen = {}
+        for pk in request.POST.getlist("contact"):
+            role = request.POST.get(f"role-{pk}", DealContact.Role.OTHER)
+            if pk not in by_pk:
+                errors.append(f"contact {pk!r} is not a contact of this deal's company")
+            elif role not in DealContact.Role.values:
+                errors.append(f"unknown role {role!r}")
+            else:
+                chosen[by_pk[pk]] = role
+        if not errors:
+            actions.set_contacts(actor_for(request.user, request=request), deal, chosen)
+            return redirect("deals:detail", deal.pk)
+        status = 400
+        roles = {c.pk: role for c, role in chosen.items()}
+    actor = actor_for(request.user, request=request)
+    values = gate.read(
+        actor,
+        [c.subject_id for c in candidates],
+        default_purpose(actor),
+        names=("first_name", "last_name", "job_title"),
+    )
+    return render(
+        request,
+        "deals/contacts.html",
+        {
+            "deal": deal,
+            "rows": [(c, values[c.subject_id], roles.get(c.pk)) for c in candidates],
+            "role_choices": DealContact.Role.choices,
+            "errors": errors,
+        },
+        status=status,
+    )
 
 
 # --- the pipeline board ---------------------------------------------------------------
