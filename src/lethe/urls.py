@@ -14,5 +14,6 @@ urlpatterns = [
     path("companies/", include("lethe.companies.urls")),
     path("contacts/", include("lethe.contacts.urls")),
     path("settings/custom-fields/", include("lethe.customfields.urls")),
+    path("deals/", include("lethe.deals.urls")),
     path("api/v1/", api.urls),
 ]
