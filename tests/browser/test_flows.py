@@ -6,6 +6,7 @@ import pytest
 from lethe.accounts.models import RoleGrant, User
 from lethe.companies.models import Company
 from lethe.contacts.actions import create_contact
+from lethe.deals.models import Deal, DealContact, Pipeline, Stage
 from lethe.vault.policy import Actor, Purpose
 from tests.conftest import ALL
 from tests.helpers import PASSWORD
@@ -30,7 +31,25 @@ def world(seller):
         {"company": company},
         owner=seller,
     )
-    return {"company": company, "contact": contact}
+    # Transactional tests empty the tables between tests, migration data included, so
+    # the flow brings its own pipeline.
+    pipeline = Pipeline.objects.create(name="Nyförsäljning")
+    first, second, *_ = Stage.objects.bulk_create(
+        Stage(pipeline=pipeline, name=name, position=i, probability=p, kind=kind)
+        for i, (name, p, kind) in enumerate(
+            [("Kvalificering", 10, "open"), ("Offert", 50, "open"), ("Vunnen", 100, "won")]
+        )
+    )
+    deal = Deal.objects.create(
+        title="Fjällbolaget: licenser",
+        company=company,
+        amount=120000,
+        pipeline=first.pipeline,
+        stage=first,
+        owner=seller,
+    )
+    DealContact.objects.create(deal=deal, contact=contact, role="decision_maker")
+    return {"company": company, "contact": contact, "deal": deal, "next": second}
 
 
 def log_in(page, live_server, email):
@@ -52,3 +71,19 @@ def test_log_in_find_a_contact_by_surname_prefix_and_open_it(page, live_server, 
     page.wait_for_url(f"{live_server.url}/contacts/{world['contact'].pk}/")
     assert "asa.ostrom@example.com" in page.content()
     shots(page, "contact")
+
+
+def test_move_a_deal_to_the_next_stage_on_the_board(page, live_server, world, shots):
+    log_in(page, live_server, "saljare@lethe.example")
+    page.get_by_role("link", name="Deals").first.click()
+    shots(page, "deals")
+    deal, nxt = world["deal"], world["next"]
+    page.goto(f"{live_server.url}/deals/board/{deal.pipeline_id}/")
+    card = page.locator("article.deal-card", has_text=deal.title)
+    assert card.get_by_label("Move to").input_value() == str(nxt.pk)
+    card.get_by_role("button", name="Move").click()
+    column = page.locator("section.column", has=page.get_by_role("heading", name=nxt.name))
+    column.locator("article.deal-card", has_text=deal.title).wait_for()
+    deal.refresh_from_db()
+    assert deal.stage_id == nxt.pk
+    shots(page, "board")
