@@ -221,11 +221,12 @@ def create_companies(names: list[str]) -> None:
 
 @dataclass
 class Timing:
-    """Wall and CPU seconds of one section, plus per-call wall samples where taken."""
+    """Wall and CPU seconds of one section, plus per-call samples where taken."""
 
     wall: float = 0.0
     cpu: float = 0.0
     walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
 
 
 class Clock:
@@ -423,9 +424,10 @@ def measure_latency(client, paths: dict) -> dict[str, Timing]:
         timing = Timing()
         with Clock(timing):
             for url in urls:
-                wall0 = time.perf_counter()
+                wall0, cpu0 = time.perf_counter(), time.process_time()
                 response = client.get(url)
                 timing.walls.append(time.perf_counter() - wall0)
+                timing.cpus.append(time.process_time() - cpu0)
                 if response.status_code != 200:
                     raise SystemExit(f"{url}: HTTP {response.status_code}")
         results[kind] = timing
@@ -506,17 +508,22 @@ def report(args, sections: dict) -> bool:
         )
 
     rule(f"latency, {args.requests} requests each, signed in as sales (test client)")
-    print(f"{'':<28}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'CPU ms/req':>12}  p95 < 50 ms")
+    print(
+        f"{'wall / CPU per request':<24}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}"
+        f"{'CPU p50':>9}{'CPU p95':>9}  p95 < {LATENCY_TARGET_MS:g} ms"
+    )
     latency_ok = True
     for kind, t in sections["latency"].items():
         p95 = 1e3 * percentile(t.walls, 95)
         ok = p95 < LATENCY_TARGET_MS
         latency_ok &= ok
         print(
-            f"{kind:<28}{1e3 * percentile(t.walls, 50):>9.1f}{p95:>9.1f}"
-            f"{1e3 * max(t.walls):>9.1f}{1e3 * t.cpu / len(t.walls):>12.1f}  {verdict(ok)}"
+            f"{kind:<24}{1e3 * percentile(t.walls, 50):>8.1f}{p95:>8.1f}"
+            f"{1e3 * max(t.walls):>8.1f}{1e3 * percentile(t.cpus, 50):>9.1f}"
+            f"{1e3 * percentile(t.cpus, 95):>9.1f}  {verdict(ok)}"
         )
-    print(f"list and search p95 < {LATENCY_TARGET_MS:g} ms: {verdict(latency_ok)}")
+    print(f"list and search p95 < {LATENCY_TARGET_MS:g} ms (wall): {verdict(latency_ok)}")
+    print("(each list request also reads 50 contacts through the gate and appends an audit event)")
     rule()
     return import_ok and latency_ok
 
