@@ -348,7 +348,7 @@ def add_activities(contacts: list, n: int, rng: random.Random) -> Timing | None:
     for start in range(0, n, ACTIVITY_BATCH):
         # NOTE: this item shape must match lethe.activities.actions.create_activities
         # (the cleaned data of its ActivityForm: kind, occurred_at, a linked contact
-        # instance, body text). Checked against the activities branch at 1f9e828; if
+        # instance, body text). Checked against the activities branch at a216df9; if
         # the merged API differs, change it here.
         items = [
             {
