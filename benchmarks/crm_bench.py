@@ -87,8 +87,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="run the import under cProfile and print where the time goes "
-        "(the import figures are then inflated by the profiler)",
+        help="run the import and each kind of request under cProfile and print where "
+        "the time goes (their figures are then inflated by the profiler)",
     )
     args = parser.parse_args(argv)
     for name in ("contacts", "requests"):
@@ -413,7 +413,7 @@ def check_search(client, rows: list[dict]) -> None:
             raise SystemExit(f"sanity check failed: search {query!r} found {found} contacts")
 
 
-def measure_latency(client, paths: dict) -> dict[str, Timing]:
+def measure_latency(client, paths: dict, profilers: dict) -> dict[str, Timing]:
     from urllib.parse import quote
 
     results = {}
@@ -422,7 +422,7 @@ def measure_latency(client, paths: dict) -> dict[str, Timing]:
         for url in urls[:3]:  # warm up (templates, caches, connections), untimed
             client.get(url)
         timing = Timing()
-        with Clock(timing):
+        with Clock(timing), profilers.setdefault(kind, Profiler(profilers["enabled"])):
             for url in urls:
                 wall0, cpu0 = time.perf_counter(), time.process_time()
                 response = client.get(url)
@@ -477,7 +477,7 @@ def report(args, sections: dict) -> bool:
 
     rule("contact import, end to end")
     if args.profile:
-        print("NOTE: the import ran under cProfile; its figures are inflated by the profiler")
+        print("NOTE: run under cProfile; import and latency figures are inflated by it")
     print(f"{'':<28}{'wall s':>9}{'CPU s':>9}{'rows/s wall':>14}{'rows/s CPU':>13}")
     for label, t in (("plaintext executemany", plain), ("lethe importer", imported)):
         print(f"{label:<28}{t.wall:>9.2f}{t.cpu:>9.2f}{n / t.wall:>14,.0f}{n / t.cpu:>13,.0f}")
@@ -563,11 +563,14 @@ def run(args, tmp: Path) -> bool:
     client = sales_client(contacts)
     paths = request_paths(rows, args.contacts, args.requests, rng)
     check_search(client, rows)
-    sections["latency"] = measure_latency(client, paths)
+    latency_profilers = {"enabled": args.profile}
+    sections["latency"] = measure_latency(client, paths, latency_profilers)
 
     connections.close_all()
     ok = report(args, sections)
     profiler.report("import")
+    for kind in paths:
+        latency_profilers[kind].report(kind, limit=20)
     return ok
 
 
