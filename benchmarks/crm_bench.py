@@ -376,7 +376,7 @@ def sales_client(contacts: list):
 
     user = User.objects.create_user("bench-sales@lethe.example", None)
     RoleGrant.objects.create(user=user, role="sales")
-    owned = [c.pk for c in contacts[::OWNED_EVERY]]
+    owned = [c.pk for c in contacts[::OWNED_EVERY]]  # the contacts of owned_rows()
     for start in range(0, len(owned), 1000):
         Contact.objects.filter(pk__in=owned[start : start + 1000]).update(owner=user)
     client = Client()
@@ -384,13 +384,23 @@ def sales_client(contacts: list):
     return client
 
 
+def owned_rows(rows: list[dict]) -> list[dict]:
+    """The rows of the contacts the sales user owns (contacts are created in file order)."""
+    return rows[::OWNED_EVERY]
+
+
 def request_paths(rows: list[dict], count: int, requests: int, rng: random.Random) -> dict:
-    """Return {kind: [path, ...]}: list pages spread over the list, searches from the data."""
+    """Return {kind: [path, ...]}: list pages spread over the list, searches from the data.
+
+    Searches look for the sales user's own contacts: the gate returns only people the
+    user may read, so a search for anyone else's e-mail would find nothing.
+    """
     pages = max(1, -(-count // 50))  # PAGE_SIZE of the page and the API
     spread = [1 + (i * (pages - 1)) // max(1, requests - 1) for i in range(requests)]
     rng.shuffle(spread)
-    picked = [rng.choice(rows) for _ in range(requests)]
-    phoned = [r for r in rows if r["Phone"]]
+    mine = owned_rows(rows)
+    picked = [rng.choice(mine) for _ in range(requests)]
+    phoned = [r for r in mine if r["Phone"]]
     return {
         "list page": [f"/contacts/?page={p}" for p in spread],
         "list API": [f"/api/v1/contacts?page={p}" for p in spread],
@@ -405,7 +415,8 @@ def check_search(client, rows: list[dict]) -> None:
     import json
     from urllib.parse import quote
 
-    row = rows[len(rows) // 2]
+    mine = owned_rows(rows)
+    row = mine[len(mine) // 2]
     for query, at_least in ((row["E-mail"], 1), (row["Last name"][:3], 1)):
         response = client.get(f"/api/v1/contacts?q={quote(query)}")
         found = json.loads(response.content)["count"] if response.status_code == 200 else -1
