@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG ?= postgres://postgres@127.0.0.1:5432
 
-.PHONY: demo install install-dev test lint test-sqlite test-postgres bench bench-audit openapi lock screenshots
+.PHONY: demo install install-dev test lint test-sqlite test-postgres bench bench-audit bench-crm openapi lock screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench: install-dev
 ## bench-audit: audit log append rates and verify time against raw SHA-256 (SQLite and PostgreSQL)
 bench-audit: install-dev
 	$(BIN)/python benchmarks/audit_bench.py --db both
+
+## bench-crm: contact import rate against plaintext sqlite3, activities, list and search latency
+bench-crm: install-dev
+	$(BIN)/python benchmarks/crm_bench.py
 
 ## openapi: refresh the committed OpenAPI document (tests compare against it)
 openapi: install-dev
