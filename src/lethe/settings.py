@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "lethe.companies",
     "lethe.contacts",
     "lethe.deals",
+    "lethe.imports",
     "lethe.vault",
     "lethe.vault.keystore",
 ]
