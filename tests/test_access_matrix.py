@@ -38,6 +38,7 @@ MATRIX = {
     "companies:detail": ("get", "/companies/{company}/", CRM, None, 200),
     "contacts:list": ("get", "/contacts/", CRM, None, 200),
     "contacts:detail": ("get", "/contacts/{contact}/", CRM, None, 200),
+    "imports:page": ("get", "/imports/", CRM_WRITE, None, 200),
     "api:api-root": ("get", "/api/v1/", PUBLIC, None, 404),  # django-ninja's index: 404
     "api:openapi-json": ("get", "/api/v1/openapi.json", SIGNED_IN, None, 200),
     "api:openapi-view": ("get", "/api/v1/docs", SIGNED_IN, None, 200),
@@ -45,6 +46,7 @@ MATRIX = {
     "api:export_events": ("get", "/api/v1/audit/events.csv", AUDIT, None, 200),
     "api:chain_status": ("get", "/api/v1/audit/status", AUDIT, None, 200),
     "api:list_companies": ("get", "/api/v1/companies", CRM, None, 200),
+    "api:export_companies": ("get", "/api/v1/companies/export.csv", CRM, None, 200),
     "api:create_company": ("post", "/api/v1/companies", CRM_WRITE, {"name": "New AB"}, 201),
     "api:read_company": ("get", "/api/v1/companies/{company}", CRM, None, 200),
     "api:update_company": (
