@@ -170,21 +170,12 @@ def test_a_mapping_to_an_unknown_field_is_refused():
 
 
 def test_the_import_command_reports_and_refuses_bad_input_in_one_line(tmp_path):
-    import subprocess
-    import sys
-
     from tests.test_cli import clean_env
+    from tests.test_cli import run as run_lethe
 
     data_dir = tmp_path / "data"
     env = clean_env(data_dir)
-    run = lambda *args: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "lethe", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    run = lambda *args: run_lethe(list(args), env)  # noqa: E731
     assert run("init").returncode == 0
     good = tmp_path / "contacts.csv"
     good.write_text("Förnamn;Efternamn;E-post\nAnna;Ek;anna.ek@example.org\nBo;Berg;nope\n")

@@ -3,8 +3,6 @@
 import csv
 import io
 import random
-import subprocess
-import sys
 
 import pytest
 from faker import Faker
@@ -18,6 +16,7 @@ from lethe.vault.normalize import luhn_ok
 from lethe.vault.policy import Actor
 from tests.conftest import ALL
 from tests.test_cli import clean_env
+from tests.test_cli import run as run_lethe
 
 pytestmark = pytest.mark.django_db(databases=ALL)
 
@@ -250,14 +249,7 @@ def test_an_unknown_duplicate_mode_is_refused():
 
 def test_the_command_imports_companies_writes_errors_and_exits_non_zero_on_bad_input(tmp_path):
     env = clean_env(tmp_path / "data")
-    run = lambda *args: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "lethe", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    run = lambda *args: run_lethe(list(args), env)  # noqa: E731
     assert run("init").returncode == 0
     good, bad = org_numbers(2)
     path = tmp_path / "companies.csv"

@@ -9,28 +9,13 @@ from django.db import transaction
 
 from lethe.audit import log
 from lethe.audit.models import Action
+from lethe.companies.actions import FIELDS
 from lethe.core.spreadsheet import safe_cell
 from lethe.vault.policy import Actor, Purpose
 
 CHUNK = 2000
 # The headers the company import maps back without being told (a round trip).
-COLUMNS = (
-    "id",
-    "name",
-    "org_number",
-    "domain",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "industry",
-    "size",
-    "owner",
-    "tags",
-    "archived",
-    "created_at",
-    "updated_at",
-)
+COLUMNS = ("id", *FIELDS, "tags", "archived", "created_at", "updated_at")
 
 
 def companies_csv(actor: Actor, companies) -> str:
@@ -45,15 +30,7 @@ def companies_csv(actor: Actor, companies) -> str:
             safe_cell(cell)
             for cell in (
                 company.pk,
-                company.name,
-                company.org_number,
-                company.domain,
-                company.street,
-                company.postal_code,
-                company.city,
-                company.country,
-                company.industry,
-                company.size,
+                *(getattr(company, f) for f in FIELDS if f != "owner"),
                 company.owner.email if company.owner else "",
                 ", ".join(t.name for t in company.tags.all()),
                 "yes" if company.archived_at else "",
