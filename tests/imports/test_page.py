@@ -284,3 +284,12 @@ def test_roles_that_may_not_write_contacts_get_403(role):
 def test_anonymous_visitors_are_sent_to_log_in():
     response = send(Client(), "contacts", CONTACTS, action="import")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_the_lists_link_writers_to_the_import_page():
+    writer, _ = client_with("support")
+    assert "/imports/?kind=contacts" in writer.get("/contacts/").content.decode()
+    assert "Import</a>" in writer.get("/").content.decode()  # the nav link
+    reader, _ = client_with("marketing")
+    assert "/imports/" not in reader.get("/contacts/").content.decode()
+    assert "/imports/" not in reader.get("/").content.decode()

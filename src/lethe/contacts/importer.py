@@ -143,7 +143,7 @@ class ContactKind(engine.Kind):
         if "company" in values:
             company = self.companies.get(values["company"].casefold())
             if company is None:
-                return RowError(line, "company", f"unknown company {values['company']!r}")
+                return RowError(line, "company", "no active company has this name")
             business["company"] = company
         if "stage" in values:
             stage = values["stage"].lower().replace(" ", "_")
