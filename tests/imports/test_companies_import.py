@@ -279,3 +279,20 @@ def test_the_command_imports_companies_writes_errors_and_exits_non_zero_on_bad_i
         assert result.returncode != 0, args
         assert result.stderr.strip().startswith("lethe:") or "usage" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_progress_counts_checking_and_writing_to_its_total():
+    class Recorder:
+        totals: list[int] = []
+        done = 0
+
+        def total(self, n):
+            self.totals.append(n)
+
+        def advance(self, n):
+            self.done += n
+
+    rows = [[f"Bolag {i} AB"] for i in range(1203)]
+    progress = Recorder()
+    import_companies(SYSTEM, to_csv(["name"], rows), progress=progress)
+    assert progress.totals == [1203, 2406] and progress.done == 2406

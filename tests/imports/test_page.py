@@ -95,6 +95,7 @@ def test_a_first_post_returns_the_mapping_table_built_from_the_header(sales):
         ("Personnummer", ""),
     ]
     assert 'value="identity_number"' not in page
+    assert "may not record them: identity_number, birth_date, street" in page
     assert "Preview (dry run)" in page and ">Import</button>" in page
     nothing_imported()
 
@@ -120,7 +121,9 @@ def test_a_preview_shows_counts_rows_and_errors_and_writes_nothing(sales):
         "Duplicates": "1",
         "Errors": "2",
     }
-    assert "anna.ek@example.org" in page  # the uploader's own rows, as they would be imported
+    # The uploader's own rows, as they would be imported.
+    assert "<td>2</td><td>new</td><td>Anna</td><td>Ek</td><td>anna.ek@example.org</td>" in page
+    assert "<td>5</td><td>duplicate: skipped</td><td>Dan</td>" in page
     errors = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", page)
     assert errors == [
         ("3", "E-post", "not a valid e-mail address"),

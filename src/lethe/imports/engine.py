@@ -98,6 +98,14 @@ class Progress(Protocol):
     def advance(self, n: int) -> None: ...
 
 
+class _Silent:
+    def total(self, n: int) -> None:
+        pass
+
+    def advance(self, n: int) -> None:
+        pass
+
+
 class Kind:
     """What an importer of one kind of record provides to `run`; subclasses fill it in."""
 
@@ -258,8 +266,12 @@ def run(
     )
     columns = {target: header for header, target in report.mapping.items()}
     positions = [(table.headers.index(h), t) for h, t in report.mapping.items()]
+    progress = progress or _Silent()
+    progress.total(report.rows)  # checking every row, then writing the good ones
     parsed: list[Row] = []
-    for line, cells in table.records:
+    for count, (line, cells) in enumerate(table.records, start=1):
+        if count % BATCH == 0:
+            progress.advance(BATCH)
         values = {}
         for position, target in positions:
             value = cells[position].strip() if position < len(cells) else ""
@@ -300,20 +312,18 @@ def run(
             report.preview.append((row.line, action, row.shown))
     report.errors.sort(key=lambda e: e.row)
     report.created, report.updated = len(creates), len(updates)
+    progress.advance(report.rows % BATCH)
     if not dry_run:
-        if progress is not None:
-            progress.total(len(creates) + len(updates))
+        progress.total(report.rows + len(creates) + len(updates))
         for start in range(0, len(creates), BATCH):
             batch = creates[start : start + BATCH]
             kind.create(batch)
-            if progress is not None:
-                progress.advance(len(batch))
+            progress.advance(len(batch))
         for start in range(0, len(updates), BATCH):
             with transaction.atomic():
                 for record, row in updates[start : start + BATCH]:
                     kind.update(record, row)
-            if progress is not None:
-                progress.advance(len(updates[start : start + BATCH]))
+            progress.advance(len(updates[start : start + BATCH]))
     with transaction.atomic():
         log.record(
             kind.actor,

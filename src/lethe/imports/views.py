@@ -25,6 +25,7 @@ from lethe.imports.kinds import KINDS
 from lethe.imports.upload import MemoryOnlyUpload
 
 HTMX = "django_htmx/htmx.min.js"
+OUTCOMES = {"new": "new", "update": "updates a record", "duplicate": "duplicate: skipped"}
 
 
 def _htmx_script() -> str | None:
@@ -67,7 +68,9 @@ def _import_page(request, upload: MemoryOnlyUpload, limit: int):
     except engine.FileRefused as exc:
         form.add_error("file", exc.message)
         return _respond(request, context, status=400)
-    context.update(kind=kind, targets=kind.targets(), mapped_kind=kind.name)
+    targets = kind.targets()
+    withheld = [t for t in kind.automatic if t not in targets]
+    context.update(kind=kind, targets=targets, withheld=withheld, mapped_kind=kind.name)
     rows = forms.submitted(request.POST, headers, kind.name)
     action = request.POST.get("action")
     if rows is None or action not in forms.ACTIONS:
@@ -98,7 +101,7 @@ def _import_page(request, upload: MemoryOnlyUpload, limit: int):
         report=report,
         columns=columns,
         preview=[
-            (line, action, [shown.get(c, "") for c in columns])
+            (line, OUTCOMES[action], [shown.get(c, "") for c in columns])
             for line, action, shown in report.preview
         ],
         errors_csv=base64.b64encode(engine.error_csv(report.errors).encode()).decode(),
