@@ -195,6 +195,8 @@ def test_a_changed_file_or_kind_redoes_the_mapping(sales):
     [
         (None, {}, "file", "required"),
         (b"", {}, "file", "empty"),
+        (b"\n\n", {}, "file", "empty"),
+        ("Förnamn;Efternamn\n".encode(), {}, "file", "no rows"),
         (b"\x00\x01\x02binary", {}, "file", "not a CSV text file"),
         (b"PK\x03\x04zipped", {}, "file", "spreadsheet"),
         (CONTACTS, {"duplicates": "merge"}, "duplicates", "valid choice"),

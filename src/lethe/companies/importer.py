@@ -110,6 +110,8 @@ AUTOMATIC = {
     "tags": {"tags", "taggar", "labels", "label", "etiketter"},
 }
 
+LOOKUP_CHUNK = 5000
+
 # Upper bounds of the size bands, for files that give a number of employees.
 SIZE_BANDS = ((9, "1-9"), (49, "10-49"), (249, "50-249"))
 
@@ -187,16 +189,21 @@ class CompanyKind(engine.Kind):
         return Row(line, cleaned, tuple(keys), shown, marks)
 
     def existing(self, rows: list[Row]) -> dict[tuple[str, str], Company]:
-        """Two queries at most: by organisation number, and by domain for rows without one."""
-        numbers = {v for row in rows for k, v in row.keys if k == "org_number"}
-        domains = {v for row in rows for k, v in row.keys if k == "domain"}
+        """Companies with the rows' organisation numbers, or domains for rows without one."""
+        numbers = sorted({v for row in rows for k, v in row.keys if k == "org_number"})
+        domains = sorted({v for row in rows for k, v in row.keys if k == "domain"})
         found: dict[tuple[str, str], Company] = {}
-        if numbers or domains:
-            matches = Company.objects.filter(Q(org_number__in=numbers) | Q(domain__in=domains))
+        # In chunks: a query may carry only so many parameters (SQLite: 32766).
+        for start in range(0, max(len(numbers), len(domains)), LOOKUP_CHUNK):
+            some_numbers = set(numbers[start : start + LOOKUP_CHUNK])
+            some_domains = set(domains[start : start + LOOKUP_CHUNK])
+            matches = Company.objects.filter(
+                Q(org_number__in=some_numbers) | Q(domain__in=some_domains)
+            )
             for company in matches.order_by("-id"):  # the oldest one wins
-                if company.org_number in numbers:
+                if company.org_number in some_numbers:
                     found[("org_number", company.org_number)] = company
-                if company.domain in domains:
+                if company.domain in some_domains:
                     found[("domain", company.domain)] = company
         return found
 

@@ -191,13 +191,14 @@ def read_csv(data: bytes, delimiter: str | None = None) -> CsvFile:
         raise FileRefused("file", "the file is empty")
     headers = [h.strip() for h in rows[0]]
     named = [h for h in headers if h]
-    if not named:
-        raise FileRefused("file", "the file has no header row")
     twice = next((h for h in named if named.count(h) > 1), None)
     if twice is not None:
         raise FileRefused("file", f"the file has two columns called {twice!r}")
-    records = [(number, cells) for number, cells in enumerate(rows[1:], start=2)]
-    return CsvFile(headers, [(n, c) for n, c in records if any(x.strip() for x in c)])
+    numbered = enumerate(rows[1:], start=2)
+    records = [(n, cells) for n, cells in numbered if any(c.strip() for c in cells)]
+    if not records:
+        raise FileRefused("file", "the file has a header row but no rows under it")
+    return CsvFile(headers, records)
 
 
 def automatic_mapping(kind: Kind, headers: Iterable[str]) -> dict[str, str]:
