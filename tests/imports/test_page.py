@@ -298,3 +298,12 @@ def test_the_lists_link_writers_to_the_import_page():
     reader, _ = client_with("marketing")
     assert "/imports/" not in reader.get("/contacts/").content.decode()
     assert "/imports/" not in reader.get("/").content.decode()
+
+
+def test_htmx_is_loaded_from_static_files_only_when_installed(sales, monkeypatch):
+    from lethe.imports import views
+
+    monkeypatch.setattr(views, "_htmx_script", lambda: views.HTMX)
+    page = sales.get(PAGE).content.decode()
+    assert '<script src="/static/django_htmx/htmx.min.js" defer></script>' in page
+    assert "With JavaScript the file stays chosen" in page

@@ -10,6 +10,7 @@ JavaScript the page comes back whole and the user chooses the file again.
 from __future__ import annotations
 
 import base64
+from functools import cache
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -28,6 +29,7 @@ HTMX = "django_htmx/htmx.min.js"
 OUTCOMES = {"new": "new", "update": "updates a record", "duplicate": "duplicate: skipped"}
 
 
+@cache
 def _htmx_script() -> str | None:
     """Return htmx's static path when it is installed (django-htmx ships it), else None."""
     return HTMX if finders.find(HTMX) else None
