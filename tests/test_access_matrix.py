@@ -67,6 +67,7 @@ MATRIX = {
     "deals:stage": ("post", "/deals/stages/{stage}/", ADMIN, {"probability": "50"}, 302),
     "deals:stage-delete": ("post", "/deals/stages/{stage}/delete/", ADMIN, None, 302),
     "deals:pipeline-delete": ("post", "/deals/pipelines/{pipeline}/delete/", ADMIN, None, 302),
+    "imports:page": ("get", "/imports/", CRM_WRITE, None, 200),
     "api:api-root": ("get", "/api/v1/", PUBLIC, None, 404),  # django-ninja's index: 404
     "api:openapi-json": ("get", "/api/v1/openapi.json", SIGNED_IN, None, 200),
     "api:openapi-view": ("get", "/api/v1/docs", SIGNED_IN, None, 200),
@@ -74,6 +75,7 @@ MATRIX = {
     "api:export_events": ("get", "/api/v1/audit/events.csv", AUDIT, None, 200),
     "api:chain_status": ("get", "/api/v1/audit/status", AUDIT, None, 200),
     "api:list_companies": ("get", "/api/v1/companies", CRM, None, 200),
+    "api:export_companies": ("get", "/api/v1/companies/export.csv", CRM, None, 200),
     "api:create_company": ("post", "/api/v1/companies", CRM_WRITE, {"name": "New AB"}, 201),
     "api:read_company": ("get", "/api/v1/companies/{company}", CRM, None, 200),
     "api:update_company": (

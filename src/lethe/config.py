@@ -43,6 +43,7 @@ class Config:
     tls_key: Path | None
     trusted_proxy: bool
     allowed_hosts: tuple[str, ...]
+    import_max_bytes: int = 20 * 1024 * 1024
 
     @property
     def production(self) -> bool:
@@ -112,6 +113,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         trusted_proxy=_flag(environ, "LETHE_TRUSTED_PROXY"),
         allowed_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip())
         or ("localhost", "127.0.0.1", "[::1]"),
+        import_max_bytes=_int(environ, "LETHE_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1),
     )
     if config.production:
         check_production(config)

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "lethe.contacts",
     "lethe.deals",
     "lethe.customfields",
+    "lethe.imports",
     "lethe.vault",
     "lethe.vault.keystore",
 ]

@@ -7,12 +7,13 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from lethe.accounts.access import RoleAuth
 from lethe.accounts.actions import actor_for
-from lethe.companies import actions
+from lethe.companies import actions, export
 from lethe.companies.forms import CompanyForm
 from lethe.companies.models import Company
 from lethe.core.api_errors import ErrorOut, field_error, form_errors
@@ -113,6 +114,19 @@ def _form(payload: CompanyIn, instance: Company | None = None) -> CompanyForm:
     return CompanyForm(data, instance=instance)
 
 
+def _filtered(q: str, owner: int | None, tag: str, archived: bool):
+    """Return the companies the list filters select (shared by the list and the export)."""
+    companies = Company.objects.filter(archived_at__isnull=not archived)
+    if q.strip():
+        term = q.strip()
+        companies = companies.filter(Q(name__icontains=term) | Q(org_number__startswith=term))
+    if owner is not None:
+        companies = companies.filter(owner_id=owner)
+    if tag:
+        companies = companies.filter(tags__name=tag)
+    return companies
+
+
 @router.get("", response=CompanyPage, auth=RoleAuth(*READERS), summary="List companies")
 def list_companies(
     request,
@@ -123,14 +137,7 @@ def list_companies(
     page: int = 1,
 ):
     """Companies by name or organisation number (q), owner and tag; 50 a page."""
-    companies = Company.objects.filter(archived_at__isnull=not archived)
-    if q.strip():
-        term = q.strip()
-        companies = companies.filter(Q(name__icontains=term) | Q(org_number__startswith=term))
-    if owner is not None:
-        companies = companies.filter(owner_id=owner)
-    if tag:
-        companies = companies.filter(tags__name=tag)
+    companies = _filtered(q, owner, tag, archived)
     paginator = Paginator(companies.prefetch_related("tags").order_by("name", "id"), PAGE_SIZE)
     current = paginator.get_page(page)
     rows = list(current)
@@ -141,6 +148,21 @@ def list_companies(
         "pages": paginator.num_pages,
         "results": [_out(c, custom[c.pk]) for c in rows],
     }
+
+
+@router.get(
+    "/export.csv", response={200: None}, auth=RoleAuth(*READERS), summary="Export companies as CSV"
+)
+def export_companies(
+    request, q: str = "", owner: int | None = None, tag: str = "", archived: bool = False
+):
+    """The companies the list filters select, as CSV (formula-safe cells)."""
+    text = export.companies_csv(
+        actor_for(request.auth, request=request), _filtered(q, owner, tag, archived)
+    )
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="lethe-companies.csv"'
+    return response
 
 
 @router.get("/{company_id}", response=CompanyOut, auth=RoleAuth(*READERS), summary="Read")

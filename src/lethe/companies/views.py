@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from lethe.accounts.access import roles_required
 from lethe.accounts.actions import actor_for
-from lethe.companies.api import READERS
+from lethe.companies.api import READERS, WRITERS
 from lethe.companies.models import Company
 from lethe.contacts import queries
 from lethe.customfields import display
@@ -27,7 +27,14 @@ def company_list(request):
         companies = companies.filter(Q(name__icontains=q) | Q(org_number__startswith=q))
     page = Paginator(companies.order_by("name", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "companies/list.html", {"page": page, "q": q, "query": urlencode({"q": q})}
+        request,
+        "companies/list.html",
+        {
+            "page": page,
+            "q": q,
+            "query": urlencode({"q": q}),
+            "can_import": bool(request.user.roles & set(WRITERS)),
+        },
     )
 
 

@@ -1,38 +1,41 @@
-"""CSV import of contacts: column mapping, row-level errors, duplicates, batches, a report.
+"""CSV import of contacts: the contact kind for lethe.imports.engine.
 
-Every row is validated before anything is written; rows with errors are reported and
-skipped. Good rows are written in batches, each batch one transaction (a batch that
-fails writes nothing). Duplicates are found through the blind indexes (same e-mail,
-phone or identity number), against the database and within the file itself.
+Personal fields are checked by the vault's field rules and written through the gate;
+duplicates are found through the blind indexes (same e-mail, phone or identity
+number), against the contacts the importer may see and within the file itself.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import uuid
 
-from django.db import transaction
+from django import forms
 
-from lethe.audit import log
-from lethe.audit.models import Action
 from lethe.companies.models import Company
 from lethe.contacts import actions
 from lethe.contacts.models import Contact
 from lethe.core import tags as tag_names
+from lethe.imports import engine
+from lethe.imports.engine import Row, RowError
 from lethe.vault import fields, gate
 from lethe.vault.errors import InvalidField
-from lethe.vault.policy import Actor, Purpose
+from lethe.vault.policy import DEFAULT_SCOPE, Actor, Purpose, default_purpose, may_write
 
-BATCH = 500
-DUPLICATE_MODES = ("skip", "update", "create")
+PERSONAL = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "identity_number",
+    "birth_date",
+    "job_title",
+    "notes",
+)
 ADDRESS_PARTS = ("street", "postal_code", "city", "country")
 IDENTIFIERS = ("email", "phone", "identity_number")
 
-# Header names (case-, accent- and punctuation-folded) that map to a field without
-# being told: our own export, Swedish headers, and the usual exports of other CRMs.
+# Header names (case-, accent- and punctuation-folded, see engine.fold) that map to a
+# field without being told: our own export, Swedish headers, other CRMs' exports.
 AUTOMATIC = {
     "first_name": {"firstname", "first", "givenname", "fornamn", "tilltalsnamn"},
     "last_name": {"lastname", "last", "surname", "familyname", "efternamn"},
@@ -76,168 +79,119 @@ AUTOMATIC = {
     "stage": {"stage", "lifecyclestage", "status", "fas"},
     "tags": {"tags", "taggar", "labels"},
 }
-TARGETS = tuple(AUTOMATIC)
 
 
-def _key(header: str) -> str:
-    folded = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode()
-    return "".join(c for c in folded.lower() if c.isalnum())
+def _text(value) -> str:
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
+    if isinstance(value, dict):
+        return ", ".join(str(value[p]) for p in ADDRESS_PARTS if value.get(p))
+    return str(value)
 
 
-class ImportError_(ValueError):
-    """The file cannot be imported at all (not a CSV, no header, a bad mapping)."""
+class ContactKind(engine.Kind):
+    """Contacts: people in the vault, their CRM records here."""
 
+    name = "contacts"
+    record_kind = "contact"
+    automatic = AUTOMATIC
+    required = ("first_name", "last_name")
 
-@dataclass
-class RowError:
-    row: int  # 1-based line number in the file, the header being line 1
-    field: str
-    message: str
-
-    def __str__(self):
-        return f"row {self.row}: {self.field}: {self.message}"
-
-
-@dataclass
-class Report:
-    """What an import did (or, in a dry run, would do)."""
-
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    duplicates: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    mapping: dict[str, str] = field(default_factory=dict)
-    dry_run: bool = False
-
-    def summary(self) -> str:
-        verb = "would be" if self.dry_run else "were"
-        return (
-            f"{self.rows} rows: {self.created} {verb} created, {self.updated} {verb} updated, "
-            f"{self.duplicates} duplicates {verb} skipped, {len(self.errors)} rows have errors"
+    def __init__(self, actor: Actor, *, owner=None, purpose: Purpose | None = None):
+        super().__init__(actor)
+        self.owner = owner
+        self.purpose = purpose or (
+            Purpose.CUSTOMER_RELATIONSHIP if actor.kind == "system" else default_purpose(actor)
         )
+        self._companies: dict[str, Company] | None = None
 
+    def targets(self) -> tuple[str, ...]:
+        """Every field, less the personal ones the actor may not record for the purpose."""
+        probe = [uuid.uuid4()]  # a new subject: the ownership condition holds
 
-def mapping_for(headers: list[str], overrides: dict[str, str]) -> dict[str, str]:
-    """Return {header: field} from automatic matches and `overrides` (header -> field)."""
-    unknown = [target for target in overrides.values() if target not in (*TARGETS, "")]
-    if unknown:
-        raise ImportError_(f"--map: unknown field {unknown[0]!r} (fields: {', '.join(TARGETS)})")
-    missing = [h for h in overrides if h not in headers]
-    if missing:
-        raise ImportError_(f"--map: the file has no column {missing[0]!r}")
-    mapping = {}
-    for header in headers:
-        if header in overrides:
-            if overrides[header]:
-                mapping[header] = overrides[header]
-            continue
-        key = _key(header)
-        for target, names in AUTOMATIC.items():
-            if key in names and target not in mapping.values():
-                mapping[header] = target
-                break
-    if not {"first_name", "last_name"} & set(mapping.values()):
-        raise ImportError_("no column is mapped to first_name or last_name (use --map)")
-    return mapping
+        def writable(target: str) -> bool:
+            name = "address" if target in ADDRESS_PARTS else target
+            if name not in PERSONAL and name != "address":
+                return True
+            category = fields.get(name).category
+            return may_write(
+                self.actor, self.purpose, DEFAULT_SCOPE, probe, {category}, new_subjects=True
+            )
 
+        return tuple(t for t in AUTOMATIC if writable(t))
 
-@dataclass
-class Row:
-    line: int
-    personal: dict
-    business: dict
-    keys: set[tuple[str, str]]
+    @property
+    def companies(self) -> dict[str, Company]:
+        if self._companies is None:
+            active = Company.objects.filter(archived_at__isnull=True)
+            self._companies = {c.name.casefold(): c for c in active}
+        return self._companies
 
-
-def _parse_row(line: int, record: dict, mapping: dict, companies: dict) -> Row | RowError:
-    values = {target: (record.get(header) or "").strip() for header, target in mapping.items()}
-    personal: dict = {}
-    for name in (
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "identity_number",
-        "birth_date",
-        "job_title",
-        "notes",
-    ):
-        if values.get(name):
-            personal[name] = values[name]
-    address = {part: values[part] for part in ADDRESS_PARTS if values.get(part)}
-    if address:
-        personal["address"] = address
-    if not (personal.get("first_name") or personal.get("last_name")):
-        return RowError(line, "last_name", "a contact needs a name")
-    try:
-        personal = fields.clean(personal)
-    except InvalidField as exc:
-        return RowError(line, exc.field, exc.message)
-    business: dict = {"source": Contact.Source.IMPORT}
-    if values.get("company"):
-        company = companies.get(values["company"].casefold())
-        if company is None:
-            return RowError(line, "company", f"unknown company {values['company']!r}")
-        business["company"] = company
-    if values.get("stage"):
-        stage = values["stage"].strip().lower().replace(" ", "_")
-        if stage not in Contact.Stage.values:
-            return RowError(line, "stage", f"must be one of {', '.join(Contact.Stage.values)}")
-        business["stage"] = stage
-    if values.get("tags"):
+    def parse(self, line: int, values: dict[str, str]) -> Row | RowError:
+        personal: dict = {name: values[name] for name in PERSONAL if name in values}
+        address = {part: values[part] for part in ADDRESS_PARTS if part in values}
+        if address:
+            personal["address"] = address
+        if not (personal.get("first_name") or personal.get("last_name")):
+            return RowError(line, "last_name", "a contact needs a name")
         try:
-            business["tags"] = tag_names.clean_names(values["tags"].replace(";", ","))
-        except Exception as exc:  # a form ValidationError
-            return RowError(line, "tags", " ".join(getattr(exc, "messages", [str(exc)])))
-    keys = set()
-    for name in IDENTIFIERS:
-        if name in personal:
-            for term in fields.get(name).index_terms(personal[name]):
-                keys.add((name, term))
-    return Row(line, personal, business, keys)
+            personal = fields.clean(personal)
+        except InvalidField as exc:
+            field = exc.field if exc.field != "address" else next(iter(address))
+            return RowError(line, field, exc.message)
+        business: dict = {"source": Contact.Source.IMPORT}
+        if "company" in values:
+            company = self.companies.get(values["company"].casefold())
+            if company is None:
+                return RowError(line, "company", "no active company has this name")
+            business["company"] = company
+        if "stage" in values:
+            stage = values["stage"].lower().replace(" ", "_")
+            if stage not in Contact.Stage.values:
+                return RowError(line, "stage", f"must be one of {', '.join(Contact.Stage.values)}")
+            business["stage"] = stage
+        if "tags" in values:
+            try:
+                business["tags"] = tag_names.clean_names(values["tags"].replace(";", ","))
+            except forms.ValidationError as exc:
+                return RowError(line, "tags", " ".join(exc.messages))
+        keys = []
+        for name in IDENTIFIERS:
+            if name in personal:
+                keys += [(name, t) for t in sorted(fields.get(name).index_terms(personal[name]))]
+        shown = {name: _text(value) for name, value in personal.items()}
+        if "company" in business:
+            shown["company"] = business["company"].name
+        shown.update({k: _text(business[k]) for k in ("stage", "tags") if k in business})
+        return Row(line, (personal, business), tuple(keys), shown)
 
+    def existing(self, rows: list[Row]) -> dict[tuple[str, str], Contact]:
+        """One batched gate.match per identifier field, whatever the number of rows.
 
-def _existing(actor: Actor, rows: list[Row]) -> dict[tuple[str, str], Contact]:
-    """Return the existing contact for each identifier of the rows that has one.
+        The gate matches only subjects the actor may see (all of them for the system
+        import; a user's own contacts for a user).
+        """
+        found: dict[tuple[str, str], Contact] = {}
+        for name in IDENTIFIERS:
+            terms = {term for row in rows for field_name, term in row.keys if field_name == name}
+            if not terms:
+                continue
+            matches = gate.match(self.actor, name, terms, self.purpose)
+            subjects = set().union(*matches.values()) if matches else set()
+            contacts = {c.subject_id: c for c in Contact.objects.filter(subject_id__in=subjects)}
+            for term, matched in matches.items():
+                hits = sorted((contacts[s] for s in matched if s in contacts), key=lambda c: c.pk)
+                if hits:
+                    found[(name, term)] = hits[0]
+        return found
 
-    One batched match per identifier field, whatever the number of rows.
-    """
-    found: dict[tuple[str, str], Contact] = {}
-    for name in IDENTIFIERS:
-        terms = {term for row in rows for field_name, term in row.keys if field_name == name}
-        matches = gate.match(actor, name, terms, Purpose.CUSTOMER_RELATIONSHIP)
-        subjects = set().union(*matches.values()) if matches else set()
-        contacts = {c.subject_id: c for c in Contact.objects.filter(subject_id__in=subjects)}
-        for term, matched in matches.items():
-            hits = sorted((contacts[s] for s in matched if s in contacts), key=lambda c: c.pk)
-            if hits:
-                found[(name, term)] = hits[0]
-    return found
+    def create(self, rows: list[Row]) -> None:
+        actions.create_contacts(self.actor, self.purpose, [r.data for r in rows], owner=self.owner)
 
-
-def read_csv(data: bytes, delimiter: str | None = None) -> tuple[list[str], list[dict]]:
-    """Decode a CSV file (UTF-8, with or without BOM; `;` or `,` found automatically)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportError_("the file is not UTF-8 text") from None
-    if not text.strip():
-        raise ImportError_("the file is empty")
-    if delimiter is None:
-        try:
-            delimiter = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t").delimiter
-        except csv.Error:
-            delimiter = ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        records = list(reader)
-    except csv.Error as exc:
-        raise ImportError_(f"not a readable CSV file ({exc})") from None
-    headers = [h for h in (reader.fieldnames or []) if h]
-    if not headers:
-        raise ImportError_("the file has no header row")
-    return headers, records
+    def update(self, record: Contact, row: Row) -> None:
+        personal, business = row.data
+        business = {k: v for k, v in business.items() if k != "source"}
+        actions.update_contact(self.actor, self.purpose, record, personal, business)
 
 
 def import_contacts(
@@ -245,84 +199,8 @@ def import_contacts(
     data: bytes,
     *,
     owner=None,
-    duplicates: str = "skip",
-    dry_run: bool = False,
-    overrides: dict[str, str] | None = None,
-    delimiter: str | None = None,
-    on_progress: Callable[[int], None] = lambda n: None,
-) -> Report:
-    """Import contacts from CSV bytes; return the report (see the module docstring)."""
-    if duplicates not in DUPLICATE_MODES:
-        raise ImportError_(f"duplicates must be one of {', '.join(DUPLICATE_MODES)}")
-    headers, records = read_csv(data, delimiter)
-    report = Report(
-        rows=len(records), mapping=mapping_for(headers, overrides or {}), dry_run=dry_run
-    )
-    companies = {c.name.casefold(): c for c in Company.objects.filter(archived_at__isnull=True)}
-    parsed = []
-    for line, record in enumerate(records, start=2):
-        row = _parse_row(line, record, report.mapping, companies)
-        if isinstance(row, RowError):
-            report.errors.append(row)
-        else:
-            parsed.append(row)
-    known = {} if duplicates == "create" else _existing(actor, parsed)
-    seen: dict[tuple[str, str], int] = {}
-    creates: list[Row] = []
-    updates: list[tuple[Contact, Row]] = []
-    for row in parsed:
-        earlier = next((seen[k] for k in sorted(row.keys) if k in seen), None)
-        existing = next((known[k] for k in sorted(row.keys) if k in known), None)
-        if duplicates != "create" and (earlier is not None or existing is not None):
-            if duplicates == "skip" or existing is None:
-                report.duplicates += 1
-            else:
-                updates.append((existing, row))
-            continue
-        for key in row.keys:
-            seen.setdefault(key, line)
-        creates.append(row)
-    report.created, report.updated = len(creates), len(updates)
-    if dry_run:
-        return report
-    for start in range(0, len(creates), BATCH):
-        batch = creates[start : start + BATCH]
-        actions.create_contacts(
-            actor,
-            Purpose.CUSTOMER_RELATIONSHIP,
-            [(r.personal, r.business) for r in batch],
-            owner=owner,
-        )
-        on_progress(len(batch))
-    for contact, row in updates:
-        business = {k: v for k, v in row.business.items() if k != "source"}
-        actions.update_contact(
-            actor, Purpose.CUSTOMER_RELATIONSHIP, contact, row.personal, business
-        )
-        on_progress(1)
-    with transaction.atomic():
-        log.record(
-            actor,
-            Action.IMPORT,
-            record_kind="contact",
-            purpose=Purpose.CUSTOMER_RELATIONSHIP,
-            detail={
-                "rows": report.rows,
-                "created": report.created,
-                "updated": report.updated,
-                "duplicates": report.duplicates,
-                "errors": len(report.errors),
-                "error_rows": [e.row for e in report.errors][:1000],
-            },
-        )
-    return report
-
-
-def error_csv(errors: Iterable[RowError]) -> str:
-    """Return the row errors as CSV (row, field, message): values are never repeated."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "field", "message"])
-    for error in errors:
-        writer.writerow([error.row, error.field, error.message])
-    return out.getvalue()
+    purpose: Purpose | None = None,
+    **options,
+) -> engine.Report:
+    """Import contacts from CSV bytes (options as for engine.run); return the report."""
+    return engine.run(ContactKind(actor, owner=owner, purpose=purpose), data, **options)

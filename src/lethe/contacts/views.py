@@ -10,7 +10,7 @@ from lethe.accounts.access import roles_required
 from lethe.accounts.actions import actor_for
 from lethe.audit.queries import reads_of
 from lethe.contacts import queries
-from lethe.contacts.api import LIST_FIELDS, READERS
+from lethe.contacts.api import LIST_FIELDS, READERS, WRITERS
 from lethe.contacts.models import PERSONAL_FIELDS, Contact
 from lethe.customfields import display
 from lethe.customfields import values as customfields
@@ -50,6 +50,7 @@ def contact_list(request):
             "error": error,
             "stages": Contact.Stage.choices,
             "query": urlencode({"q": q, "stage": stage}),
+            "can_import": bool(request.user.roles & set(WRITERS)),
         },
         status=status,
     )

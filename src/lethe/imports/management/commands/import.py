@@ -1,4 +1,4 @@
-"""`lethe import contacts FILE`: bring contacts in from a CSV file."""
+"""`lethe import contacts|companies FILE`: bring records in from a CSV file."""
 
 from pathlib import Path
 
@@ -6,26 +6,41 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from lethe.accounts.models import User
-from lethe.contacts import importer
+from lethe.imports import engine, kinds
 from lethe.vault.policy import Actor
+
+
+class Bar:
+    """A progress bar on stderr when it is a terminal (tqdm decides), silent otherwise."""
+
+    def __init__(self, kind: str):
+        self.bar = tqdm(unit="row", desc=f"import {kind}", disable=None)
+
+    def total(self, n: int) -> None:
+        self.bar.total = n
+        self.bar.refresh()
+
+    def advance(self, n: int) -> None:
+        self.bar.update(n)
 
 
 class Command(BaseCommand):
     help = (
-        "Import contacts from a CSV file: columns are matched automatically (or with --map), "
-        "rows with errors are reported and skipped, duplicates (same e-mail, phone or "
-        "identity number) are skipped, updated or created."
+        "Import contacts or companies from a CSV file: columns are matched automatically "
+        "(or with --map), rows with errors are reported and skipped, duplicates (contacts: "
+        "same e-mail, phone or identity number; companies: same organisation number, or "
+        "domain when a row has none) are skipped, updated or created."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=["contacts"], help="what the file holds")
-        parser.add_argument("file", help="CSV file (UTF-8; comma, semicolon or tab)")
+        parser.add_argument("kind", choices=sorted(kinds.KINDS), help="what the file holds")
+        parser.add_argument("file", help="CSV file (UTF-8 or Latin-1; comma, semicolon or tab)")
         parser.add_argument("--dry-run", action="store_true", help="check and report only")
         parser.add_argument(
             "--duplicates",
-            choices=importer.DUPLICATE_MODES,
+            choices=engine.DUPLICATE_MODES,
             default="skip",
-            help="what to do with a row matching an existing contact",
+            help="what to do with a row matching an existing record or an earlier row",
         )
         parser.add_argument(
             "--map",
@@ -34,7 +49,7 @@ class Command(BaseCommand):
             metavar="COLUMN=FIELD",
             help="map a column to a field (empty FIELD ignores the column)",
         )
-        parser.add_argument("--owner", metavar="EMAIL", help="user who owns the new contacts")
+        parser.add_argument("--owner", metavar="EMAIL", help="user who owns the new records")
         parser.add_argument("--errors", metavar="FILE", help="write the row errors as CSV")
 
     def handle(self, *args, kind, file, dry_run, duplicates, map, owner, errors, **options):
@@ -53,19 +68,21 @@ class Command(BaseCommand):
             data = Path(file).read_bytes()
         except OSError as exc:
             raise CommandError(f"cannot read {file}: {exc.strerror}") from None
+        importer = kinds.KINDS[kind](Actor.system("import"), owner=user)
+        bar = Bar(kind)
         try:
-            with tqdm(unit="row", desc="import", disable=None) as bar:
-                report = importer.import_contacts(
-                    Actor.system("import"),
-                    data,
-                    owner=user,
-                    duplicates=duplicates,
-                    dry_run=dry_run,
-                    overrides=overrides,
-                    on_progress=bar.update,
-                )
-        except importer.ImportError_ as exc:
-            raise CommandError(str(exc)) from None
+            report = engine.run(
+                importer,
+                data,
+                duplicates=duplicates,
+                dry_run=dry_run,
+                overrides=overrides,
+                progress=bar,
+            )
+        except engine.FileRefused as exc:
+            raise CommandError(f"{'--map' if exc.field == 'mapping' else file}: {exc}") from None
+        finally:
+            bar.bar.close()
         mapped = ", ".join(f"{h} -> {t}" for h, t in report.mapping.items())
         self.stdout.write(f"columns: {mapped}")
         for error in report.errors[:20]:
@@ -73,6 +90,9 @@ class Command(BaseCommand):
         if len(report.errors) > 20:
             self.stdout.write(f"... and {len(report.errors) - 20} more rows with errors")
         if errors:
-            Path(errors).write_text(importer.error_csv(report.errors))
+            try:
+                Path(errors).write_text(engine.error_csv(report.errors))
+            except OSError as exc:
+                raise CommandError(f"cannot write {errors}: {exc.strerror}") from None
             self.stdout.write(f"row errors written to {errors}")
         self.stdout.write(("dry run: " if dry_run else "") + report.summary())
