@@ -5,6 +5,7 @@ the wrong role in (or keeps the right one out) fails the request matrix.
 """
 
 import json
+import uuid
 
 import pytest
 from django.test import Client
@@ -13,6 +14,8 @@ from django.urls import get_resolver
 from lethe.accounts.access import PUBLIC, SIGNED_IN
 from lethe.accounts.models import RoleGrant, User
 from lethe.api import api
+from lethe.attachments import actions as attachments
+from lethe.attachments.registry import resolve as attachment_record
 from lethe.companies.models import Company
 from lethe.contacts.actions import create_contact
 from lethe.deals.models import Deal, Stage
@@ -38,6 +41,21 @@ MATRIX = {
     "companies:detail": ("get", "/companies/{company}/", CRM, None, 200),
     "contacts:list": ("get", "/contacts/", CRM, None, 200),
     "contacts:detail": ("get", "/contacts/{contact}/", CRM, None, 200),
+    "attachments:upload": ("post", "/attachments/company/{company}/", CRM_WRITE, None, 400),
+    "attachments:download": (
+        "get",
+        "/attachments/company/{company}/{attachment}/",
+        CRM,
+        None,
+        200,
+    ),
+    "attachments:delete": (
+        "post",
+        "/attachments/company/{company}/{spare}/delete/",
+        CRM_WRITE,
+        None,
+        303,
+    ),
     "api:api-root": ("get", "/api/v1/", PUBLIC, None, 404),  # django-ninja's index: 404
     "api:openapi-json": ("get", "/api/v1/openapi.json", SIGNED_IN, None, 200),
     "api:openapi-view": ("get", "/api/v1/docs", SIGNED_IN, None, 200),
@@ -69,6 +87,22 @@ MATRIX = {
     ),
     "api:archive_contact": ("post", "/api/v1/contacts/{contact}/archive", CRM_WRITE, None, 200),
     "api:restore_contact": ("post", "/api/v1/contacts/{contact}/restore", CRM_WRITE, None, 200),
+    "api:list_attachments": ("get", "/api/v1/attachments/company/{company}", CRM, None, 200),
+    "api:upload_attachment": ("post", "/api/v1/attachments/company/{company}", CRM_WRITE, {}, 400),
+    "api:download_attachment": (
+        "get",
+        "/api/v1/attachments/company/{company}/{attachment}",
+        CRM,
+        None,
+        200,
+    ),
+    "api:delete_attachment": (
+        "delete",
+        "/api/v1/attachments/company/{company}/{attachment}",
+        CRM_WRITE,
+        None,
+        204,
+    ),
     "api:list_pipelines": ("get", "/api/v1/deals/pipelines", DEALS, None, 200),
     "api:list_deals": ("get", "/api/v1/deals", DEALS, None, 200),
     "api:create_deal": ("post", "/api/v1/deals", DEALS_WRITE, {"title": "New deal"}, 201),
@@ -107,7 +141,9 @@ def test_every_web_view_declares_the_rule_the_matrix_expects():
     for name, (_method, path, rule, _body, _ok) in MATRIX.items():
         if name.startswith("api:"):
             continue
-        path = path.format(company=1, contact=1, deal=1)
+        path = path.format(
+            company=1, contact=1, deal=1, attachment=uuid.uuid4(), spare=uuid.uuid4()
+        )
         declared = getattr(resolver.resolve(path).func, "lethe_roles", "undeclared")
         assert declared == rule, name
 
@@ -162,9 +198,25 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     )
     first = Stage.objects.order_by("pipeline", "position").first()
     deal = Deal.objects.create(title="Matrix deal", pipeline=first.pipeline, stage=first)
+    files = [
+        attachments.upload(
+            Actor.system("tests"),
+            Purpose.CUSTOMER_RELATIONSHIP,
+            attachment_record(Actor.system("tests"), "company", company.pk),
+            f"Matrix {n}.pdf",
+            b"%PDF-1.7 matrix",
+        )
+        for n in range(2)
+    ]
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
-        path = path.format(company=company.pk, contact=contact.pk, deal=deal.pk)
+        path = path.format(
+            company=company.pk,
+            contact=contact.pk,
+            deal=deal.pk,
+            attachment=files[0].pk,
+            spare=files[1].pk,
+        )
         if body is None:
             response = request(path)
         else:

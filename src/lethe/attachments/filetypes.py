@@ -119,9 +119,9 @@ def disposition(name: str) -> str:
 
     An ASCII fallback for old clients, and the UTF-8 name in filename* (RFC 6266).
     """
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    ascii_name = re.sub(r"[^A-Za-z0-9._ -]", "_", ascii_name).strip(" .") or "attachment"
     ext = extension(name)
-    if ext and not ascii_name.lower().endswith(f".{ext}"):
-        ascii_name = f"{ascii_name}.{ext}"
+    stem = name[: -len(ext) - 1] if ext else name
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    ascii_stem = re.sub(r"[^A-Za-z0-9._ -]", "_", ascii_stem).strip(" .") or "attachment"
+    ascii_name = f"{ascii_stem}.{re.sub(r'[^a-z0-9]', '_', ext)}" if ext else ascii_stem
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"

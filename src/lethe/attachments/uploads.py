@@ -12,7 +12,7 @@ from io import BytesIO
 
 from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
 
 PREFIXES = ("/attachments/", "/api/v1/attachments/")
 
@@ -33,6 +33,8 @@ class AttachmentUploadHandler(FileUploadHandler):
         if self.activated:
             self.buffer = BytesIO()
             self.received = 0
+            # The later handlers would open their own (temporary) files: stop them.
+            raise StopFutureHandlers
 
     def receive_data_chunk(self, raw_data, start):
         if not self.activated:

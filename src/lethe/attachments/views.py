@@ -7,9 +7,11 @@ the file field.
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -69,15 +71,14 @@ def _next(request) -> str:
     return ""
 
 
-def _back(request, kind: str, object_id: int):
-    """Redirect to the record's page, or to a same-site `next`, or home."""
+def _back(request, kind: str, object_id: int) -> HttpResponseRedirect:
+    """See the record's page, or a same-site `next`, or home (303: the POST is done)."""
+    target = _next(request) or reverse("home")
     name = RECORD_PAGES.get(kind)
     if name:
-        try:
-            return redirect(reverse(name, args=[object_id]))
-        except NoReverseMatch:
-            pass
-    return redirect(_next(request) or "home")
+        with contextlib.suppress(NoReverseMatch):
+            target = reverse(name, args=[object_id])
+    return HttpResponseRedirect(target, status=303)
 
 
 @require_POST
