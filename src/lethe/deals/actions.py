@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from lethe.audit import log
 from lethe.audit.models import Action
+from lethe.core import records
 from lethe.core.tags import set_tags
 from lethe.deals.models import Deal, DealContact, Stage
 from lethe.vault.policy import Actor, Purpose
@@ -102,4 +103,7 @@ def archive_deal(actor: Actor, deal: Deal) -> Deal:
 def delete_deal(actor: Actor, deal: Deal) -> None:
     """Delete a deal for good."""
     _record(actor, Action.DELETE, deal)
+    deal_id = deal.pk
     deal.delete()
+    # Its record key goes too: its sealed notes and files become unreadable everywhere.
+    records.forget(actor, "deal", [deal_id])
