@@ -143,3 +143,15 @@ def test_the_contact_page_costs_the_same_queries_with_ten_files_as_with_one():
     for number in range(9):
         web_upload(client, "contact", contact.pk, f"Bilaga {number}.pdf")
     assert count() == one
+
+
+def test_a_too_large_file_is_an_inline_error(settings):
+    from dataclasses import replace
+
+    settings.CONFIG = replace(settings.CONFIG, attachment_max_bytes=10)
+    client, _ = signed_in("sales")
+    company = make_company()
+    response = web_upload(client, "company", company.pk)
+    assert response.status_code == 400
+    assert "the file is larger than 10 bytes" in response.content.decode()
+    assert not Attachment.objects.exists() and stored_files() == []

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.urls import reverse
@@ -19,8 +18,7 @@ from ninja.files import UploadedFile
 
 from lethe.accounts.access import RoleAuth
 from lethe.accounts.actions import actor_for
-from lethe.attachments import actions, filetypes, registry
-from lethe.attachments.uploads import TooLarge
+from lethe.attachments import actions, filetypes, registry, uploads
 from lethe.core.api_errors import ErrorOut
 from lethe.vault import gate
 from lethe.vault.errors import AccessDenied, SubjectErased
@@ -144,12 +142,8 @@ def upload_attachment(request, kind: str, object_id: int, file: File[UploadedFil
     if isinstance(found, Status):
         return found
     actor, purpose, record = found
-    if file is None:
-        return _error(400, "file", "no file was sent (multipart field 'file')")
-    data = b"" if isinstance(file, TooLarge) else file.read()
     try:
-        if isinstance(file, TooLarge):
-            raise filetypes.Rejected("file", f"the file is larger than {request_limit()} bytes")
+        data = uploads.read(file, missing="no file was sent (multipart field 'file')")
         attachment = actions.upload(actor, purpose, record, file.name, data, user=request.auth)
     except filetypes.Rejected as exc:
         return _error(400, exc.field, exc.message)
@@ -205,10 +199,6 @@ def delete_attachment(request, kind: str, object_id: int, attachment_id: str):
     except actions.NotAllowed:
         return DENIED
     return Status(204, None)
-
-
-def request_limit() -> int:
-    return settings.CONFIG.attachment_max_bytes
 
 
 def file_response(opened: actions.Opened) -> HttpResponse:

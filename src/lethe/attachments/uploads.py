@@ -59,3 +59,15 @@ class AttachmentUploadHandler(FileUploadHandler):
             charset=self.charset,
             content_type_extra=self.content_type_extra,
         )
+
+
+def read(file, *, missing: str) -> bytes:
+    """Return an uploaded file's bytes; raise Rejected (field "file") if absent or too large."""
+    from lethe.attachments.filetypes import Rejected
+
+    if file is None:
+        raise Rejected("file", missing)
+    if isinstance(file, TooLarge):
+        limit = settings.CONFIG.attachment_max_bytes
+        raise Rejected("file", f"the file is larger than {limit} bytes")
+    return file.read()

@@ -18,9 +18,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lethe.accounts.access import roles_required
 from lethe.accounts.actions import actor_for
-from lethe.attachments import actions, filetypes, registry
+from lethe.attachments import actions, filetypes, registry, uploads
 from lethe.attachments.api import READERS, WRITERS, file_response
-from lethe.attachments.uploads import TooLarge
 from lethe.vault import gate
 from lethe.vault.errors import AccessDenied, SubjectErased
 from lethe.vault.policy import default_purpose
@@ -88,13 +87,8 @@ def upload(request, kind: str, object_id: int):
     actor, purpose, record = _record(request, kind, object_id)
     file = request.FILES.get("file")
     try:
-        if file is None:
-            raise filetypes.Rejected("file", "choose a file to upload")
-        if isinstance(file, TooLarge):
-            raise filetypes.Rejected(
-                "file", f"the file is larger than {settings.CONFIG.attachment_max_bytes} bytes"
-            )
-        actions.upload(actor, purpose, record, file.name, file.read(), user=request.user)
+        data = uploads.read(file, missing="choose a file to upload")
+        actions.upload(actor, purpose, record, file.name, data, user=request.user)
     except filetypes.Rejected as exc:
         context = section(request, kind, object_id, error=exc.message)
         context["next"] = _next(request)
