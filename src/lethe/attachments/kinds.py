@@ -40,6 +40,8 @@ def deal(actor: Actor, object_id: int) -> Record | None:
 
 
 def register_crm_records() -> None:
-    register("contact", contact)
-    register("company", company)
-    register("deal", deal)
+    register("contact", contact, page="contacts:detail")
+    register("company", company, page="companies:detail")
+    # The deal page is being built; until "deals:detail" exists the pages go back to
+    # the page the form was on.
+    register("deal", deal, page="deals:detail")

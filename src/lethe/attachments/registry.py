@@ -44,6 +44,7 @@ class Record:
 Resolver = Callable[[Actor, int], Record | None]
 
 _kinds: dict[str, Resolver] = {}
+_pages: dict[str, str] = {}
 
 
 class UnknownRecord(LookupError):
@@ -54,20 +55,34 @@ class UnknownRecord(LookupError):
         self.field, self.message = field, message
 
 
-def register(kind: str, resolve: Resolver) -> None:
-    """Let records of `kind` take attachments (registering a kind again replaces it)."""
+def register(kind: str, resolve: Resolver, *, page: str | None = None) -> None:
+    """Let records of `kind` take attachments (registering a kind again replaces it).
+
+    `page` is the URL name of the record's page (one id argument): the pages return
+    there after an upload or deletion.
+    """
     if not kind.isidentifier() or len(kind) > 32:
         raise ValueError(f"a kind is a short identifier, not {kind!r}")
     _kinds[kind] = resolve
+    if page:
+        _pages[kind] = page
+    else:
+        _pages.pop(kind, None)
 
 
 def unregister(kind: str) -> None:
     """Stop records of `kind` from taking attachments (for tests)."""
     _kinds.pop(kind, None)
+    _pages.pop(kind, None)
 
 
 def kinds() -> list[str]:
     return sorted(_kinds)
+
+
+def page(kind: str) -> str | None:
+    """Return the URL name of the page of a record of `kind`, if it has one."""
+    return _pages.get(kind)
 
 
 def resolve(actor: Actor, kind: str, object_id: int) -> Record:

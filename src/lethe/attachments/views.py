@@ -25,11 +25,6 @@ from lethe.vault.errors import AccessDenied, SubjectErased
 from lethe.vault.policy import default_purpose
 
 ACCEPT = ",".join(sorted({f".{e}" for exts in filetypes.ALLOWED.values() for e in exts}))
-RECORD_PAGES = {
-    "contact": "contacts:detail",
-    "company": "companies:detail",
-    "deal": "deals:detail",
-}
 
 
 def section(request, kind: str, object_id: int, *, error: str = "") -> dict:
@@ -73,7 +68,7 @@ def _next(request) -> str:
 def _back(request, kind: str, object_id: int) -> HttpResponseRedirect:
     """See the record's page, or a same-site `next`, or home (303: the POST is done)."""
     target = _next(request) or reverse("home")
-    name = RECORD_PAGES.get(kind)
+    name = registry.page(kind)
     if name:
         with contextlib.suppress(NoReverseMatch):
             target = reverse(name, args=[object_id])
