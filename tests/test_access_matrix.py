@@ -5,6 +5,7 @@ the wrong role in (or keeps the right one out) fails the request matrix.
 """
 
 import json
+import uuid
 
 import pytest
 from django.test import Client
@@ -13,6 +14,8 @@ from django.urls import get_resolver
 from lethe.accounts.access import PUBLIC, SIGNED_IN
 from lethe.accounts.models import RoleGrant, User
 from lethe.api import api
+from lethe.attachments import actions as attachments
+from lethe.attachments.registry import resolve as attachment_record
 from lethe.companies.models import Company
 from lethe.contacts.actions import create_contact
 from lethe.customfields.models import CustomField
@@ -68,6 +71,21 @@ MATRIX = {
     "deals:stage-delete": ("post", "/deals/stages/{stage}/delete/", ADMIN, None, 302),
     "deals:pipeline-delete": ("post", "/deals/pipelines/{pipeline}/delete/", ADMIN, None, 302),
     "imports:page": ("get", "/imports/", CRM_WRITE, None, 200),
+    "attachments:upload": ("post", "/attachments/company/{company}/", CRM_WRITE, None, 400),
+    "attachments:download": (
+        "get",
+        "/attachments/company/{company}/{attachment}/",
+        CRM,
+        None,
+        200,
+    ),
+    "attachments:delete": (
+        "post",
+        "/attachments/company/{company}/{spare}/delete/",
+        CRM_WRITE,
+        None,
+        303,
+    ),
     "api:api-root": ("get", "/api/v1/", PUBLIC, None, 404),  # django-ninja's index: 404
     "api:openapi-json": ("get", "/api/v1/openapi.json", SIGNED_IN, None, 200),
     "api:openapi-view": ("get", "/api/v1/docs", SIGNED_IN, None, 200),
@@ -102,6 +120,22 @@ MATRIX = {
     "api:contact_history": ("get", "/api/v1/contacts/{contact}/history", CRM, None, 200),
     "api:archive_contact": ("post", "/api/v1/contacts/{contact}/archive", CRM_WRITE, None, 200),
     "api:restore_contact": ("post", "/api/v1/contacts/{contact}/restore", CRM_WRITE, None, 200),
+    "api:list_attachments": ("get", "/api/v1/attachments/company/{company}", CRM, None, 200),
+    "api:upload_attachment": ("post", "/api/v1/attachments/company/{company}", CRM_WRITE, {}, 400),
+    "api:download_attachment": (
+        "get",
+        "/api/v1/attachments/company/{company}/{attachment}",
+        CRM,
+        None,
+        200,
+    ),
+    "api:delete_attachment": (
+        "delete",
+        "/api/v1/attachments/company/{company}/{attachment}",
+        CRM_WRITE,
+        None,
+        204,
+    ),
     "api:list_pipelines": ("get", "/api/v1/deals/pipelines", DEALS, None, 200),
     "api:list_deals": ("get", "/api/v1/deals", DEALS, None, 200),
     "api:create_deal": ("post", "/api/v1/deals", DEALS_WRITE, {"title": "New deal"}, 201),
@@ -199,7 +233,9 @@ def test_every_web_view_declares_the_rule_the_matrix_expects():
     for name, (_method, path, rule, _body, _ok) in MATRIX.items():
         if name.startswith("api:"):
             continue
-        path = path.format_map(dict.fromkeys(IDS, 1))
+        path = path.format_map(
+            {**dict.fromkeys(IDS, 1), "attachment": uuid.uuid4(), "spare": uuid.uuid4()}
+        )
         declared = getattr(resolver.resolve(path).func, "lethe_roles", "undeclared")
         assert declared == rule, name
 
@@ -268,6 +304,17 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
         "api_stage": create_stage(system, api_spare, STAGE).pk,
         "field": field.pk,
     }
+    files = [
+        attachments.upload(
+            Actor.system("tests"),
+            Purpose.CUSTOMER_RELATIONSHIP,
+            attachment_record(Actor.system("tests"), "company", company.pk),
+            f"Matrix {n}.pdf",
+            b"%PDF-1.7 matrix",
+        )
+        for n in range(2)
+    ]
+    ids.update(attachment=files[0].pk, spare=files[1].pk)
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
         path = path.format_map(ids)

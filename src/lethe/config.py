@@ -14,6 +14,10 @@ from pathlib import Path
 
 ENVIRONMENTS = ("production", "development", "test")
 
+# Where sealed attachment files are kept; an S3-compatible store can join this list.
+ATTACHMENT_STORES = ("file",)
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
 # A production secret key must be at least this long; Django's own deploy check
 # asks for 50 characters with at least 5 distinct ones.
 MIN_SECRET_KEY_LENGTH = 50
@@ -44,6 +48,8 @@ class Config:
     trusted_proxy: bool
     allowed_hosts: tuple[str, ...]
     import_max_bytes: int = 20 * 1024 * 1024
+    attachment_store: str = "file"
+    attachment_max_bytes: int = ATTACHMENT_MAX_BYTES
 
     @property
     def production(self) -> bool:
@@ -93,6 +99,11 @@ def load(environ: dict[str, str] | None = None) -> Config:
     if (tls_cert is None) != (tls_key is None):
         raise ConfigError("LETHE_TLS_CERT and LETHE_TLS_KEY must be set together")
     hosts = environ.get("LETHE_ALLOWED_HOSTS", "").strip()
+    store = environ.get("LETHE_ATTACHMENT_STORE", "").strip() or "file"
+    if store not in ATTACHMENT_STORES:
+        raise ConfigError(
+            f"LETHE_ATTACHMENT_STORE must be one of {', '.join(ATTACHMENT_STORES)}, not {store!r}"
+        )
     config = Config(
         env=env,
         data_dir=data_dir,
@@ -114,6 +125,10 @@ def load(environ: dict[str, str] | None = None) -> Config:
         allowed_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip())
         or ("localhost", "127.0.0.1", "[::1]"),
         import_max_bytes=_int(environ, "LETHE_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1),
+        attachment_store=store,
+        attachment_max_bytes=_int(
+            environ, "LETHE_ATTACHMENT_MAX_BYTES", ATTACHMENT_MAX_BYTES, minimum=1
+        ),
     )
     if config.production:
         check_production(config)

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "lethe.deals",
     "lethe.customfields",
     "lethe.imports",
+    "lethe.attachments",
     "lethe.vault",
     "lethe.vault.keystore",
 ]
@@ -126,6 +127,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Attachment uploads stay in memory (never a plaintext temporary file); others as usual.
+FILE_UPLOAD_HANDLERS = [
+    "lethe.attachments.uploads.AttachmentUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Sessions: HttpOnly, SameSite, Secure when served over TLS; 30 minutes idle.
 SESSION_COOKIE_HTTPONLY = True

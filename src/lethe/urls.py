@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("login/", public(auth_views.LoginView.as_view()), name="login"),
     path("logout/", signed_in(auth_views.LogoutView.as_view()), name="logout"),
+    path("attachments/", include("lethe.attachments.urls")),
     path("audit/", include("lethe.audit.urls")),
     path("companies/", include("lethe.companies.urls")),
     path("contacts/", include("lethe.contacts.urls")),

@@ -8,7 +8,7 @@ from django.utils import timezone
 from lethe.audit import log
 from lethe.audit.models import Action
 from lethe.companies.models import Company
-from lethe.core import history
+from lethe.core import history, records
 from lethe.core.tags import set_tags
 from lethe.customfields import values as customfields
 from lethe.vault.policy import Actor, Purpose
@@ -101,9 +101,12 @@ def restore_company(actor: Actor, company: Company) -> Company:
 def delete_company(actor: Actor, company: Company) -> None:
     """Delete a company for good (its contacts stay, without this company)."""
     _record(actor, Action.DELETE, company)
+    company_id = company.pk
     history.forget("company", [company.pk])
     customfields.forget("company", [company.pk])
     company.delete()
+    # Its record key goes too: its sealed notes and files become unreadable everywhere.
+    records.forget(actor, "company", [company_id])
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from lethe.accounts.access import roles_required
 from lethe.accounts.actions import actor_for
+from lethe.attachments.views import section as attachments_section
 from lethe.audit.queries import reads_of
 from lethe.contacts import queries
 from lethe.contacts.api import LIST_FIELDS, READERS, WRITERS
@@ -81,5 +82,6 @@ def contact_detail(request, contact_id: int):
             "custom_rows": display.rows("contact", contact.pk, values),
             "deals": contact.deals.select_related("stage"),
             "reads_link": reads_link,
+            "attachments": attachments_section(request, "contact", contact.pk),
         },
     )

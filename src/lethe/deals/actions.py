@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from lethe.audit import log
 from lethe.audit.models import Action
-from lethe.core import history
+from lethe.core import history, records
 from lethe.core.tags import set_tags
 from lethe.customfields import values as customfields
 from lethe.deals.models import Deal, DealContact, Pipeline, Stage
@@ -127,9 +127,12 @@ def restore_deal(actor: Actor, deal: Deal) -> Deal:
 def delete_deal(actor: Actor, deal: Deal) -> None:
     """Delete a deal for good."""
     _record(actor, Action.DELETE, deal)
+    deal_id = deal.pk
     history.forget("deal", [deal.pk])
     customfields.forget("deal", [deal.pk])
     deal.delete()
+    # Its record key goes too: its sealed notes and files become unreadable everywhere.
+    records.forget(actor, "deal", [deal_id])
 
 
 # --- pipelines and stages (admin) -----------------------------------------------------

@@ -14,7 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lethe.accounts.access import roles_required
 from lethe.accounts.actions import actor_for
+from lethe.attachments.views import section as attachments_section
 from lethe.contacts.models import Contact
+from lethe.customfields import display
 from lethe.deals import actions
 from lethe.deals.api import READERS, WRITERS
 from lethe.deals.forms import DealForm, MoveForm
@@ -83,6 +85,8 @@ def deal_detail(request, deal_id: int):
             "probability": deal.stage.probability if deal.probability is None else deal.probability,
             "contacts": [(link, values[link.contact.subject_id]) for link in links],
             "may_write": _may_write(request.user),
+            "custom_rows": display.rows("deal", deal.pk),
+            "attachments": attachments_section(request, "deal", deal.pk),
         },
     )
 
