@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime
 
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from lethe.accounts.access import RoleAuth
 from lethe.accounts.actions import actor_for
-from lethe.companies import actions
+from lethe.companies import actions, duplicates, orgnr
 from lethe.companies.forms import CompanyForm
 from lethe.companies.models import Company
-from lethe.core.api_errors import ErrorOut, form_errors
+from lethe.core.api_errors import DuplicatesOut, ErrorOut, form_errors
 from lethe.core.history_api import HistoryOut, business_changes
 from lethe.vault.policy import Role
 
@@ -38,6 +39,7 @@ class CompanyIn(Schema):
     size: str | None = None
     owner: int | None = None
     tags: list[str] | None = None
+    allow_duplicate: bool = False
 
 
 class CompanyOut(Schema):
@@ -93,6 +95,7 @@ def _out(company: Company) -> dict:
 def _form(payload: CompanyIn, instance: Company | None = None) -> CompanyForm:
     """Bind the form to the payload, over the current values for a partial update."""
     given = payload.dict(exclude_unset=True)
+    given.pop("allow_duplicate", None)
     data = {}
     if instance is not None:
         data = {f: getattr(instance, f) for f in actions.FIELDS if f != "owner"}
@@ -103,6 +106,31 @@ def _form(payload: CompanyIn, instance: Company | None = None) -> CompanyForm:
             value = ", ".join(value or [])
         data[name] = "" if value is None and name != "owner" else value
     return CompanyForm(data, instance=instance)
+
+
+def _clash(form: CompanyForm, exclude: int | None = None) -> Status | None:
+    """Return a 409 when the organisation number is another company's (it is unique)."""
+    if not form.has_error("org_number", "duplicate"):
+        return None
+    found = duplicates.find(orgnr.normalise(form.data["org_number"]), exclude=exclude)
+    return Status(
+        409,
+        {
+            "detail": "another company has this organisation number",
+            "duplicates": [d.as_dict() for d in found if d.matched_on == "org_number"],
+        },
+    )
+
+
+def _saved(write) -> Company | Status:
+    """Run a write; a unique organisation number taken meanwhile is a 409, not a 500."""
+    try:
+        return write()
+    except IntegrityError:
+        return Status(
+            409,
+            {"detail": "another company has this organisation number", "duplicates": []},
+        )
 
 
 @router.get("", response=CompanyPage, auth=RoleAuth(*READERS), summary="List companies")
@@ -140,23 +168,35 @@ def read_company(request, company_id: int):
 
 @router.post(
     "",
-    response={201: CompanyOut, 400: ErrorOut},
+    response={201: CompanyOut, 400: ErrorOut, 409: DuplicatesOut},
     auth=RoleAuth(*WRITERS),
     summary="Create a company",
 )
 def create_company(request, payload: CompanyIn):
+    """Create a company. An organisation number another company has is a 409; so is a
+    domain another company has, unless `allow_duplicate` is true."""
     form = _form(payload)
     if not form.is_valid():
-        return form_errors(form)
-    company = actions.create_company(
-        actor_for(request.auth, request=request), form.cleaned_data, owner=request.auth
-    )
-    return Status(201, _out(company))
+        return _clash(form) or form_errors(form)
+    if not payload.allow_duplicate:
+        found = duplicates.find(domain=form.cleaned_data["domain"])
+        if found:
+            return Status(
+                409,
+                {
+                    "detail": "another company has this domain; "
+                    'send "allow_duplicate": true to create this one anyway',
+                    "duplicates": [d.as_dict() for d in found],
+                },
+            )
+    actor = actor_for(request.auth, request=request)
+    company = _saved(lambda: actions.create_company(actor, form.cleaned_data, owner=request.auth))
+    return company if isinstance(company, Status) else Status(201, _out(company))
 
 
 @router.patch(
     "/{company_id}",
-    response={200: CompanyOut, 400: ErrorOut},
+    response={200: CompanyOut, 400: ErrorOut, 409: DuplicatesOut},
     auth=RoleAuth(*WRITERS),
     summary="Update a company",
 )
@@ -166,11 +206,12 @@ def update_company(request, company_id: int, payload: CompanyIn):
     # can tell what changed.
     form = _form(payload, Company.objects.get(pk=company.pk))
     if not form.is_valid():
-        return form_errors(form)
+        return _clash(form, exclude=company.pk) or form_errors(form)
     given = set(payload.dict(exclude_unset=True))
     data = {k: v for k, v in form.cleaned_data.items() if k in given}
-    actions.update_company(actor_for(request.auth, request=request), company, data)
-    return Status(200, _out(company))
+    actor = actor_for(request.auth, request=request)
+    saved = _saved(lambda: actions.update_company(actor, company, data))
+    return saved if isinstance(saved, Status) else Status(200, _out(company))
 
 
 @router.get(

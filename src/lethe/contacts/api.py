@@ -12,10 +12,10 @@ from ninja import Router, Schema, Status
 
 from lethe.accounts.access import RoleAuth
 from lethe.accounts.actions import actor_for
-from lethe.contacts import actions, export, queries
+from lethe.contacts import actions, duplicates, export, queries
 from lethe.contacts.forms import ContactForm
 from lethe.contacts.models import PERSONAL_FIELDS, Contact
-from lethe.core.api_errors import ErrorOut, form_errors
+from lethe.core.api_errors import DuplicatesOut, ErrorOut, form_errors
 from lethe.core.history_api import HistoryOut, business_changes
 from lethe.vault import gate
 from lethe.vault.errors import AccessDenied, InvalidField
@@ -45,6 +45,7 @@ class ContactIn(Schema):
     tags: list[str] | None = None
     source: str | None = None
     obtained_at: datetime.date | None = None
+    allow_duplicate: bool = False
 
 
 class ContactOut(Schema):
@@ -98,6 +99,7 @@ def _out(contact: Contact, values: dict) -> dict:
 
 def _split(payload: ContactIn) -> tuple[dict, dict]:
     given = payload.dict(exclude_unset=True)
+    given.pop("allow_duplicate", None)
     personal = {k: v for k, v in given.items() if k in PERSONAL_FIELDS}
     business = {k: v for k, v in given.items() if k not in PERSONAL_FIELDS}
     return personal, business
@@ -116,6 +118,15 @@ def _business_form(business: dict, contact: Contact | None = None) -> ContactFor
         data[name] = ", ".join(value or []) if name == "tags" else value
     instance = Contact.objects.get(pk=contact.pk) if contact else None
     return ContactForm(data, instance=instance)
+
+
+def duplicates_out(found: list[duplicates.Duplicate]) -> dict:
+    """Return the 409 body: which records match on which field, never a value."""
+    return {
+        "detail": "a contact with the same identifier exists; "
+        'send "allow_duplicate": true to create this one anyway',
+        "duplicates": [d.as_dict() for d in found],
+    }
 
 
 def _field_error(field: str, message: str) -> Status:
@@ -260,6 +271,9 @@ def _write(request, payload: ContactIn, contact: Contact | None):
         if contact is None:
             if not personal:
                 return _field_error("last_name", "give at least the person's name")
+            found = [] if payload.allow_duplicate else duplicates.find(actor, personal)
+            if found:
+                return Status(409, duplicates_out(found))
             contact = actions.create_contact(actor, purpose, personal, data, owner=request.auth)
             status = 201
         else:
@@ -275,12 +289,16 @@ def _write(request, payload: ContactIn, contact: Contact | None):
 
 @router.post(
     "",
-    response={201: ContactOut, 400: ErrorOut, 403: DeniedOut},
+    response={201: ContactOut, 400: ErrorOut, 403: DeniedOut, 409: DuplicatesOut},
     auth=RoleAuth(*WRITERS),
     summary="Create a contact",
 )
 def create_contact(request, payload: ContactIn):
-    """Create a contact; personal fields go to the vault, the creator owns it by default."""
+    """Create a contact; personal fields go to the vault, the creator owns it by default.
+
+    A contact whose e-mail, phone or identity number another contact has is refused
+    with 409 and the ids of those contacts, unless `allow_duplicate` is true.
+    """
     return _write(request, payload, None)
 
 
