@@ -13,5 +13,6 @@ urlpatterns = [
     path("audit/", include("lethe.audit.urls")),
     path("companies/", include("lethe.companies.urls")),
     path("contacts/", include("lethe.contacts.urls")),
+    path("search/", include("lethe.search.urls")),
     path("api/v1/", api.urls),
 ]

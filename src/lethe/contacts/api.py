@@ -8,11 +8,12 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
+from pydantic import ConfigDict
 
 from lethe.accounts.access import RoleAuth
 from lethe.accounts.actions import actor_for
-from lethe.contacts import actions, duplicates, export, queries
+from lethe.contacts import actions, duplicates, export, merge, queries
 from lethe.contacts.forms import ContactForm
 from lethe.contacts.models import PERSONAL_FIELDS, Contact
 from lethe.core.api_errors import DuplicatesOut, ErrorOut, form_errors
@@ -337,3 +338,46 @@ def restore_contact(request, contact_id: int):
     contact = actions.restore_contact(actor, get_object_or_404(Contact, pk=contact_id))
     values = gate.read(actor, [contact.subject_id], default_purpose(actor), names=LIST_FIELDS)
     return _out(contact, values[contact.subject_id])
+
+
+class MergeIn(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: Any = Field(None, alias="from")
+    fields: Any = None
+
+
+@router.post(
+    "/{contact_id}/merge",
+    response={200: ContactOut, 400: ErrorOut, 403: DeniedOut},
+    auth=RoleAuth(*WRITERS),
+    summary="Merge another contact into this one",
+)
+def merge_contact(request, contact_id: int, payload: MergeIn):
+    """Move everything of contact `from` onto this one, then erase `from`'s personal data.
+
+    `fields` picks, per single-valued personal field, whose value to keep ("this" or
+    "other"; default "this"); e-mails and phones are united. Deals, past companies,
+    tags and the record history move over. Only for a writer who may read both
+    contacts' personal data (e.g. who owns both).
+    """
+    actor = actor_for(request.auth, request=request)
+    purpose = default_purpose(actor)
+    contact = get_object_or_404(Contact, pk=contact_id)
+    if isinstance(payload.from_, bool) or not isinstance(payload.from_, int):
+        return _field_error("from", "give the id of the contact to merge into this one")
+    other = Contact.objects.filter(pk=payload.from_).first()
+    if other is None:
+        return _field_error("from", "no such contact")
+    try:
+        kept = merge.merge_contacts(actor, purpose, contact, other, payload.fields or {})
+    except merge.MergeError as exc:
+        return _field_error(exc.field, exc.message)
+    except InvalidField as exc:
+        return _field_error(exc.field, exc.message)
+    except AccessDenied:
+        return Status(
+            403, {"detail": "you may merge only contacts whose personal data you may read"}
+        )
+    values = gate.read(actor, [kept.subject_id], purpose, names=PERSONAL_FIELDS)
+    return Status(200, _out(kept, values[kept.subject_id]))
