@@ -80,9 +80,8 @@ def contact_merge(request, contact_id: int):
             error, status = "you may merge only contacts whose personal data you may read", 403
         else:
             return see_other("contacts:detail", kept.pk)
-    elif request.method == "POST":
-        status = 400
-        error = error or "give the number of the other contact"
+    elif request.method == "POST" and not error:
+        error, status = "give the number of the other contact", 400
     context = {"contact": contact, "other": other, "error": error}
     if other is not None:
         values = gate.read(actor, [contact.subject_id, other.subject_id], purpose)
