@@ -8,7 +8,7 @@ from lethe.contacts import duplicates
 from lethe.contacts.actions import create_contact
 from lethe.contacts.models import Contact
 from lethe.vault.models import Subject
-from lethe.vault.policy import Actor, Purpose
+from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
 from tests.helpers import client_with, post
 
@@ -58,16 +58,31 @@ def test_allow_duplicate_creates_it_anyway(person):
     assert Contact.objects.count() == 2
 
 
-def test_the_check_finds_identity_numbers_and_is_audited_in_the_users_name(person):
+def test_the_check_is_audited_in_the_users_name(person):
     old = existing(person)
-    user = Actor("user", "5", frozenset({"sales"}), request_id="req-1")
-    found = duplicates.find(user, {"identity_number": person["identity_number"]})
-    assert found == [duplicates.Duplicate(old.pk, "identity_number")]
+    user = Actor("user", "5", frozenset({Role.SALES}), request_id="req-1")
+    found = duplicates.find(user, {"email": person["email"]}, purpose=Purpose.CUSTOMER_RELATIONSHIP)
+    assert found == [duplicates.Duplicate(old.pk, "email")]
     event = AuditEvent.objects.filter(actor="system:duplicates:user:5").get()
     assert event.request_id == "req-1"
-    assert (
-        duplicates.find(user, {"identity_number": person["identity_number"]}, exclude=old.pk) == []
-    )
+    assert duplicates.find(user, {"email": person["email"]}, exclude=old.pk) == []
+
+
+def test_the_check_finds_identity_numbers_for_who_may_write_them(person):
+    old = existing(person)
+    importer = Actor("system", "import", frozenset({Role.SYSTEM}))
+    number = {"identity_number": person["identity_number"]}
+    assert duplicates.find(importer, number) == [duplicates.Duplicate(old.pk, "identity_number")]
+
+
+def test_an_identifier_the_user_may_not_write_is_not_looked_up(person):
+    existing(person)
+    client, _ = client_with("sales")
+    body = {"last_name": "Ny", "identity_number": person["identity_number"]}
+    response = post(client, "/api/v1/contacts", body)
+    # Sales may not record identity numbers: refused, without saying whether it is known.
+    assert response.status_code == 403 and "duplicates" not in response.json()
+    assert Contact.objects.count() == 1
 
 
 def test_a_bad_identifier_is_a_400_naming_the_field_not_a_409(person):

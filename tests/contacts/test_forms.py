@@ -303,3 +303,25 @@ def test_the_form_warns_about_duplicates_and_creates_anyway_when_asked(sales, pe
     assert Contact.objects.count() == 1
     response = client.post("/contacts/new/", {**data, "allow_duplicate": "1"})
     assert response.status_code == 303 and Contact.objects.count() == 2
+
+
+def test_a_contact_at_an_archived_company_can_still_be_edited(sales):
+    client, user = sales
+    company = Company.objects.create(name="Nedlagd AB")
+    contact = create_contact(
+        SYSTEM,
+        Purpose.CUSTOMER_RELATIONSHIP,
+        {"last_name": "Berg"},
+        {"owner": user, "company": company},
+    )
+    company.archived_at = contact.created_at
+    company.save()
+    response = client.post(
+        f"/contacts/{contact.pk}/edit/",
+        form_data(last_name="Berg", company=str(company.pk), owner=str(user.pk), stage="customer"),
+    )
+    assert response.status_code == 303
+    contact.refresh_from_db()
+    assert contact.stage == "customer" and contact.company == company
+    response = client.post("/contacts/new/", form_data(company=str(company.pk)))
+    assert response.status_code == 400  # a new contact goes to an active company only

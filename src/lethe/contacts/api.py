@@ -272,7 +272,9 @@ def _write(request, payload: ContactIn, contact: Contact | None):
         if contact is None:
             if not personal:
                 return _field_error("last_name", "give at least the person's name")
-            found = [] if payload.allow_duplicate else duplicates.find(actor, personal)
+            found = (
+                [] if payload.allow_duplicate else duplicates.find(actor, personal, purpose=purpose)
+            )
             if found:
                 return Status(409, duplicates_out(found))
             contact = actions.create_contact(actor, purpose, personal, data, owner=request.auth)

@@ -7,11 +7,12 @@ field, never a value. The audit event names the user who asked.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from lethe.contacts.models import Contact
 from lethe.vault import fields, gate
-from lethe.vault.policy import Actor, Purpose, Role
+from lethe.vault.policy import DEFAULT_SCOPE, Actor, Purpose, Role, may_write
 
 IDENTIFIERS = ("email", "phone", "identity_number")
 
@@ -38,11 +39,19 @@ def checker(actor: Actor) -> Actor:
     )
 
 
-def find(actor: Actor, personal: dict, *, exclude: int | None = None) -> list[Duplicate]:
+def find(
+    actor: Actor,
+    personal: dict,
+    *,
+    purpose: Purpose = Purpose.CUSTOMER_RELATIONSHIP,
+    exclude: int | None = None,
+) -> list[Duplicate]:
     """Return the contacts whose identifiers meet those in `personal` (raises InvalidField).
 
     `personal` maps field names to values as the API takes them; they are cleaned here,
-    so a bad value is reported naming its field before anything else happens.
+    so a bad value is reported naming its field before anything else happens. An
+    identifier the actor may not write for `purpose` is not looked up: the write will be refused,
+    and the check must not tell them whether someone has it.
     """
     system = checker(actor)
     found: dict[int, str] = {}
@@ -50,6 +59,10 @@ def find(actor: Actor, personal: dict, *, exclude: int | None = None) -> list[Du
         if personal.get(name) in (None, "", []):
             continue
         field = fields.get(name)
+        if not may_write(
+            actor, purpose, DEFAULT_SCOPE, [uuid.uuid4()], {field.category}, new_subjects=True
+        ):
+            continue
         terms = field.index_terms(field.cleaned(personal[name]))
         matches = gate.match(system, name, terms, Purpose.CUSTOMER_RELATIONSHIP)
         subjects = set().union(*matches.values()) if matches else set()

@@ -93,7 +93,7 @@ def _save(request, actor, purpose, contact, values, personal_form, business_form
             if _names_missing(personal_form, personal, {}):
                 return None
             if not request.POST.get("allow_duplicate"):
-                found = duplicates.find(actor, personal)
+                found = duplicates.find(actor, personal, purpose=purpose)
                 if found:
                     return found
             return actions.create_contact(actor, purpose, personal, business, owner=request.user)

@@ -1,6 +1,7 @@
 """Validation of a contact's business fields (the vault validates the personal ones)."""
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from lethe.accounts.models import User
@@ -25,7 +26,10 @@ class ContactForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = User.objects.filter(is_active=True)
-        self.fields["company"].queryset = Company.objects.filter(archived_at__isnull=True)
+        # Active companies, and the one the contact is at even if it was archived since.
+        self.fields["company"].queryset = Company.objects.filter(
+            Q(archived_at__isnull=True) | Q(pk=self.instance.company_id)
+        )
 
     def clean_obtained_at(self):
         value = self.cleaned_data.get("obtained_at") or timezone.localdate()
@@ -42,7 +46,6 @@ class ContactForm(forms.ModelForm):
 
 # The web form's inputs for personal fields; the vault's own cleaning validates them.
 ADDRESS_PARTS = ("street", "postal_code", "city", "country")
-ADDRESS_PARTS_FIELD = "address"
 # Notes are written with the activities; the form edits the identifiers and the job title.
 FORM_FIELDS = (
     "first_name",
@@ -103,7 +106,7 @@ class PersonalForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.locked = set(locked)
         for name in list(self.fields):
-            if (ADDRESS_PARTS_FIELD if name in ADDRESS_PARTS else name) in self.locked:
+            if ("address" if name in ADDRESS_PARTS else name) in self.locked:
                 del self.fields[name]
 
     @staticmethod

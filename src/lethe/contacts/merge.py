@@ -21,6 +21,7 @@ from lethe.core.models import Change
 from lethe.deals.models import DealContact
 from lethe.vault import gate
 from lethe.vault.errors import AccessDenied
+from lethe.vault.models import Subject
 from lethe.vault.policy import DEFAULT_SCOPE, Actor, Decision, Purpose, Role
 
 # Single-valued personal fields: the user picks which contact's value to keep.
@@ -126,6 +127,8 @@ def merge_contacts(
     if kept.pk == other.pk:
         raise MergeError("from", "a contact cannot be merged with itself")
     choices = check_choices(choices)
+    if Subject.Status.ERASED in (kept.subject.status, other.subject.status):
+        raise MergeError("from", "a contact whose personal data is erased cannot be merged")
     if not readable(actor, purpose, [kept, other]):
         raise AccessDenied("you may merge only contacts whose personal data you may read")
     with transaction.atomic():
