@@ -345,8 +345,14 @@ def restore_contact(request, contact_id: int):
 class MergeIn(Schema):
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: Any = Field(None, alias="from")
-    fields: Any = None
+    # Untyped on purpose: a wrong type is answered with a 400 naming the field.
+    from_: Any = Field(
+        None, alias="from", description="id of the contact to merge into this one (an integer)"
+    )
+    fields: Any = Field(
+        None,
+        description='per single-valued personal field, "this" or "other"; default "this"',
+    )
 
 
 @router.post(

@@ -17,7 +17,11 @@ class ContactForm(forms.ModelForm):
     """Company, owner, stage, tags and source of a contact; tags comma-separated."""
 
     tags = forms.CharField(required=False, help_text="comma-separated")
-    obtained_at = forms.DateField(required=False)
+    obtained_at = forms.DateField(
+        required=False,
+        label="Data obtained on",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
     class Meta:
         model = Contact
