@@ -226,6 +226,7 @@ def test_the_merge_page_shows_both_values_and_merges_as_chosen(owner, pair):
     kept, other = pair
     html = client.get(f"/contacts/{kept.pk}/merge/").content.decode()
     assert 'name="from"' in html and 'for="from"' in html
+    assert f'href="?from={other.pk}"' in html and "same e-mail" in html  # a suggestion
     html = client.get(f"/contacts/{kept.pk}/merge/", {"from": other.pk}).content.decode()
     assert "Öström" in html and "Östrom" in html and "Inköpschef" in html
     assert 'name="choice_last_name" value="other"' in html

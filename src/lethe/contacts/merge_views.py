@@ -8,8 +8,9 @@ from django.views.decorators.http import require_http_methods
 
 from lethe.accounts.access import roles_required
 from lethe.accounts.actions import actor_for
-from lethe.contacts import merge
+from lethe.contacts import duplicates, merge
 from lethe.contacts.api import WRITERS
+from lethe.contacts.form_views import MATCHED_ON
 from lethe.contacts.forms import PERSONAL_LABELS
 from lethe.contacts.models import Contact
 from lethe.core.redirects import see_other
@@ -53,6 +54,20 @@ def _rows(values: dict, other_values: dict, chosen: dict) -> list[dict]:
     return rows
 
 
+def _candidates(actor, purpose, contact: Contact) -> list[tuple]:
+    """Return (duplicate, field label) for contacts sharing an identifier with this one."""
+    mine = gate.read(actor, [contact.subject_id], purpose, names=duplicates.IDENTIFIERS)
+    given = {
+        name: value
+        for name, value in mine[contact.subject_id].items()
+        if value and not isinstance(value, gate.Masked | gate.Erased)
+    }
+    if not given:
+        return []
+    found = duplicates.find(actor, given, purpose=purpose, exclude=contact.pk)
+    return [(d, MATCHED_ON[d.matched_on]) for d in found]
+
+
 @require_http_methods(["GET", "POST"])
 @roles_required(*WRITERS)
 def contact_merge(request, contact_id: int):
@@ -83,6 +98,8 @@ def contact_merge(request, contact_id: int):
     elif request.method == "POST" and not error:
         error, status = "give the number of the other contact", 400
     context = {"contact": contact, "other": other, "error": error}
+    if other is None:
+        context["candidates"] = _candidates(actor, purpose, contact)
     if other is not None:
         values = gate.read(actor, [contact.subject_id, other.subject_id], purpose)
         mine, theirs = values[contact.subject_id], values[other.subject_id]
