@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 
 from lethe.audit import log
 from lethe.audit.models import Action
@@ -156,7 +157,12 @@ def merge_contacts(
             },
         )
         subject = other.subject
-        other.delete()
+        try:
+            other.delete()
+        except (ProtectedError, RestrictedError):
+            raise MergeError(
+                "from", "other records still point to that contact and could not be moved"
+            ) from None
         # Last, so that nothing after it can fail: the key lives in the keystore, whose
         # change is not undone with this transaction.
         eraser = Actor("system", "merge", frozenset({Role.SYSTEM}), request_id=actor.request_id)
