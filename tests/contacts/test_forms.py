@@ -325,3 +325,13 @@ def test_a_contact_at_an_archived_company_can_still_be_edited(sales):
     assert contact.stage == "customer" and contact.company == company
     response = client.post("/contacts/new/", form_data(company=str(company.pk)))
     assert response.status_code == 400  # a new contact goes to an active company only
+
+
+def test_errors_in_personal_and_business_fields_show_together(sales):
+    client, _ = sales
+    response = client.post("/contacts/new/", form_data(email="bad", stage="friend"))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "E-mail addresses (one a line, the first is the primary): " in html
+    assert "Stage: Select a valid choice" in html
+    assert not Contact.objects.exists()

@@ -125,7 +125,8 @@ def _edit(request, contact: Contact | None):
     if request.method == "POST":
         personal_form = PersonalForm(request.POST, locked=locked)
         business_form = ContactForm(request.POST, instance=instance)
-        if personal_form.is_valid() and business_form.is_valid():
+        # Validate both, so that every error shows at once.
+        if all([personal_form.is_valid(), business_form.is_valid()]):
             result = _save(request, actor, purpose, contact, values, personal_form, business_form)
             if isinstance(result, Contact):
                 return see_other("contacts:detail", result.pk)
