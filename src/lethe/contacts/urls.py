@@ -10,5 +10,5 @@ urlpatterns = [
     path("<int:contact_id>/edit/", form_views.contact_edit, name="edit"),
     path("<int:contact_id>/archive/", form_views.contact_archive, name="archive"),
     path("<int:contact_id>/restore/", form_views.contact_restore, name="restore"),
+    path("<int:contact_id>/merge/", merge_views.contact_merge, name="merge"),
 ]
-urlpatterns.append(path("<int:contact_id>/merge/", merge_views.contact_merge, name="merge"))
