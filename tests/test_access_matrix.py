@@ -186,6 +186,19 @@ MATRIX = {
     ),
     "api:delete_stage": ("delete", "/api/v1/deals/stages/{api_stage}", ADMIN, None, 204),
     "api:delete_pipeline": ("delete", "/api/v1/deals/pipelines/{api_pipeline}", ADMIN, None, 204),
+    # Forms, search, merge (the forms branch).
+    "companies:create": ("get", "/companies/new/", CRM_WRITE, None, 200),
+    "companies:edit": ("get", "/companies/{company}/edit/", CRM_WRITE, None, 200),
+    "companies:archive": ("post", "/companies/{company}/archive/", CRM_WRITE, None, 303),
+    "companies:restore": ("post", "/companies/{company}/restore/", CRM_WRITE, None, 303),
+    "contacts:create": ("get", "/contacts/new/", CRM_WRITE, None, 200),
+    "contacts:edit": ("get", "/contacts/{contact}/edit/", CRM_WRITE, None, 200),
+    "contacts:archive": ("post", "/contacts/{contact}/archive/", CRM_WRITE, None, 303),
+    "contacts:restore": ("post", "/contacts/{contact}/restore/", CRM_WRITE, None, 303),
+    # Nobody here may read the matrix contact's personal data, so nobody may merge it.
+    "contacts:merge": ("get", "/contacts/{contact}/merge/", CRM_WRITE, None, 403),
+    "api:merge_contact": ("post", "/api/v1/contacts/{contact}/merge", CRM_WRITE, {"from": 0}, 400),
+    "search": ("get", "/search/", CRM, None, 200),
     "api:delete_deal": ("delete", "/api/v1/deals/{deal}", DEALS_WRITE, None, 204),
     "api:delete_company": ("delete", "/api/v1/companies/{company}", CRM_WRITE, None, 204),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way

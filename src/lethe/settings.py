@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "lethe.customfields",
     "lethe.imports",
     "lethe.attachments",
+    "lethe.search",
     "lethe.vault",
     "lethe.vault.keystore",
 ]

@@ -17,5 +17,6 @@ urlpatterns = [
     path("settings/custom-fields/", include("lethe.customfields.urls")),
     path("deals/", include("lethe.deals.urls")),
     path("imports/", include("lethe.imports.urls")),
+    path("search/", include("lethe.search.urls")),
     path("api/v1/", api.urls),
 ]

@@ -89,11 +89,12 @@ def test_a_wrongly_typed_value_is_a_4xx_naming_the_field(sales):
 
 def test_a_second_company_with_the_same_org_number_is_refused(sales):
     client, _ = sales
-    assert (
-        post(client, "/api/v1/companies", {"name": "A", "org_number": VALID[0]}).status_code == 201
-    )
+    first = post(client, "/api/v1/companies", {"name": "A", "org_number": VALID[0]})
+    assert first.status_code == 201
     response = post(client, "/api/v1/companies", {"name": "B", "org_number": VALID[0]})
-    assert response.status_code == 400 and "org_number" in response.json()["errors"]
+    assert response.status_code == 409
+    assert response.json()["duplicates"] == [{"id": first.json()["id"], "matched_on": "org_number"}]
+    assert Company.objects.count() == 1
 
 
 def test_update_changes_only_the_given_fields_and_is_audited(sales):

@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -13,10 +14,10 @@ from ninja import Router, Schema, Status
 
 from lethe.accounts.access import RoleAuth
 from lethe.accounts.actions import actor_for
-from lethe.companies import actions, export
+from lethe.companies import actions, duplicates, export, orgnr
 from lethe.companies.forms import CompanyForm
 from lethe.companies.models import Company
-from lethe.core.api_errors import ErrorOut, field_error, form_errors
+from lethe.core.api_errors import DuplicatesOut, ErrorOut, field_error, form_errors
 from lethe.core.history_api import HistoryOut, business_changes
 from lethe.customfields import values as customfields
 from lethe.vault.policy import Role
@@ -42,6 +43,7 @@ class CompanyIn(Schema):
     owner: int | None = None
     tags: list[str] | None = None
     custom: dict[str, Any] | None = None
+    allow_duplicate: bool = False
 
 
 class CompanyOut(Schema):
@@ -102,6 +104,7 @@ def _form(payload: CompanyIn, instance: Company | None = None) -> CompanyForm:
     """Bind the form to the payload, over the current values for a partial update."""
     given = payload.dict(exclude_unset=True)
     given.pop("custom", None)
+    given.pop("allow_duplicate", None)
     data = {}
     if instance is not None:
         data = {f: getattr(instance, f) for f in actions.FIELDS if f != "owner"}
@@ -125,6 +128,31 @@ def _filtered(q: str, owner: int | None, tag: str, archived: bool):
     if tag:
         companies = companies.filter(tags__name=tag)
     return companies
+
+
+def _clash(form: CompanyForm, exclude: int | None = None) -> Status | None:
+    """Return a 409 when the organisation number is another company's (it is unique)."""
+    if not form.has_error("org_number", "duplicate"):
+        return None
+    found = duplicates.find(orgnr.normalise(form.data["org_number"]), exclude=exclude)
+    return Status(
+        409,
+        {
+            "detail": "another company has this organisation number",
+            "duplicates": [d.as_dict() for d in found if d.matched_on == "org_number"],
+        },
+    )
+
+
+def _saved(write) -> Company | Status:
+    """Run a write; a unique organisation number taken meanwhile is a 409, not a 500."""
+    try:
+        return write()
+    except IntegrityError:
+        return Status(
+            409,
+            {"detail": "another company has this organisation number", "duplicates": []},
+        )
 
 
 @router.get("", response=CompanyPage, auth=RoleAuth(*READERS), summary="List companies")
@@ -172,29 +200,43 @@ def read_company(request, company_id: int):
 
 @router.post(
     "",
-    response={201: CompanyOut, 400: ErrorOut},
+    response={201: CompanyOut, 400: ErrorOut, 409: DuplicatesOut},
     auth=RoleAuth(*WRITERS),
     summary="Create a company",
 )
 def create_company(request, payload: CompanyIn):
+    """Create a company. An organisation number another company has is a 409; so is a
+    domain another company has, unless `allow_duplicate` is true."""
     form = _form(payload)
     if not form.is_valid():
-        return form_errors(form)
+        return _clash(form) or form_errors(form)
     try:
         custom, _ = customfields.clean("company", payload.custom)
     except customfields.CustomFieldError as exc:
         return field_error(exc.field, exc.message)
-    company = actions.create_company(
-        actor_for(request.auth, request=request),
-        {**form.cleaned_data, "custom": custom},
-        owner=request.auth,
+    if not payload.allow_duplicate:
+        found = duplicates.find(domain=form.cleaned_data["domain"])
+        if found:
+            return Status(
+                409,
+                {
+                    "detail": "another company has this domain; "
+                    'send "allow_duplicate": true to create this one anyway',
+                    "duplicates": [d.as_dict() for d in found],
+                },
+            )
+    actor = actor_for(request.auth, request=request)
+    company = _saved(
+        lambda: actions.create_company(
+            actor, {**form.cleaned_data, "custom": custom}, owner=request.auth
+        )
     )
-    return Status(201, _out(company))
+    return company if isinstance(company, Status) else Status(201, _out(company))
 
 
 @router.patch(
     "/{company_id}",
-    response={200: CompanyOut, 400: ErrorOut},
+    response={200: CompanyOut, 400: ErrorOut, 409: DuplicatesOut},
     auth=RoleAuth(*WRITERS),
     summary="Update a company",
 )
@@ -204,7 +246,7 @@ def update_company(request, company_id: int, payload: CompanyIn):
     # can tell what changed.
     form = _form(payload, Company.objects.get(pk=company.pk))
     if not form.is_valid():
-        return form_errors(form)
+        return _clash(form, exclude=company.pk) or form_errors(form)
     try:
         custom, _ = customfields.clean("company", payload.custom)
     except customfields.CustomFieldError as exc:
@@ -212,8 +254,9 @@ def update_company(request, company_id: int, payload: CompanyIn):
     given = set(payload.dict(exclude_unset=True))
     data = {k: v for k, v in form.cleaned_data.items() if k in given}
     data["custom"] = custom
-    actions.update_company(actor_for(request.auth, request=request), company, data)
-    return Status(200, _out(company))
+    actor = actor_for(request.auth, request=request)
+    saved = _saved(lambda: actions.update_company(actor, company, data))
+    return saved if isinstance(saved, Status) else Status(200, _out(company))
 
 
 @router.get(

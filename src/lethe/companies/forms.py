@@ -58,7 +58,9 @@ class CompanyForm(forms.ModelForm):
             raise forms.ValidationError(str(exc)) from None
         clash = Company.objects.filter(org_number=value).exclude(pk=self.instance.pk)
         if self.check_clash and clash.exists():
-            raise forms.ValidationError("another company has this organisation number")
+            raise forms.ValidationError(
+                "another company has this organisation number", code="duplicate"
+            )
         return value
 
     def clean_domain(self):

@@ -8,14 +8,15 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
+from pydantic import ConfigDict
 
 from lethe.accounts.access import RoleAuth
 from lethe.accounts.actions import actor_for
-from lethe.contacts import actions, export, queries
+from lethe.contacts import actions, duplicates, export, merge, queries
 from lethe.contacts.forms import ContactForm
 from lethe.contacts.models import PERSONAL_FIELDS, Contact
-from lethe.core.api_errors import ErrorOut, form_errors
+from lethe.core.api_errors import DuplicatesOut, ErrorOut, form_errors
 from lethe.core.history_api import HistoryOut, business_changes
 from lethe.customfields import values as customfields
 from lethe.vault import gate
@@ -47,6 +48,7 @@ class ContactIn(Schema):
     source: str | None = None
     obtained_at: datetime.date | None = None
     custom: dict[str, Any] | None = None
+    allow_duplicate: bool = False
 
 
 class ContactOut(Schema):
@@ -115,6 +117,7 @@ def _names(base: tuple[str, ...]) -> list[str]:
 def _split(payload: ContactIn) -> tuple[dict, dict]:
     given = payload.dict(exclude_unset=True)
     given.pop("custom", None)
+    given.pop("allow_duplicate", None)
     personal = {k: v for k, v in given.items() if k in PERSONAL_FIELDS}
     business = {k: v for k, v in given.items() if k not in PERSONAL_FIELDS}
     return personal, business
@@ -133,6 +136,15 @@ def _business_form(business: dict, contact: Contact | None = None) -> ContactFor
         data[name] = ", ".join(value or []) if name == "tags" else value
     instance = Contact.objects.get(pk=contact.pk) if contact else None
     return ContactForm(data, instance=instance)
+
+
+def duplicates_out(found: list[duplicates.Duplicate]) -> dict:
+    """Return the 409 body: which records match on which field, never a value."""
+    return {
+        "detail": "a contact with the same identifier exists; "
+        'send "allow_duplicate": true to create this one anyway',
+        "duplicates": [d.as_dict() for d in found],
+    }
 
 
 def _field_error(field: str, message: str) -> Status:
@@ -283,6 +295,11 @@ def _write(request, payload: ContactIn, contact: Contact | None):
         if contact is None:
             if not personal:
                 return _field_error("last_name", "give at least the person's name")
+            found = (
+                [] if payload.allow_duplicate else duplicates.find(actor, personal, purpose=purpose)
+            )
+            if found:
+                return Status(409, duplicates_out(found))
             contact = actions.create_contact(actor, purpose, personal, data, owner=request.auth)
             status = 201
         else:
@@ -301,12 +318,16 @@ def _write(request, payload: ContactIn, contact: Contact | None):
 
 @router.post(
     "",
-    response={201: ContactOut, 400: ErrorOut, 403: DeniedOut},
+    response={201: ContactOut, 400: ErrorOut, 403: DeniedOut, 409: DuplicatesOut},
     auth=RoleAuth(*WRITERS),
     summary="Create a contact",
 )
 def create_contact(request, payload: ContactIn):
-    """Create a contact; personal fields go to the vault, the creator owns it by default."""
+    """Create a contact; personal fields go to the vault, the creator owns it by default.
+
+    A contact whose e-mail, phone or identity number another contact has is refused
+    with 409 and the ids of those contacts, unless `allow_duplicate` is true.
+    """
     return _write(request, payload, None)
 
 
@@ -345,3 +366,52 @@ def restore_contact(request, contact_id: int):
     contact = actions.restore_contact(actor, get_object_or_404(Contact, pk=contact_id))
     values = gate.read(actor, [contact.subject_id], default_purpose(actor), names=LIST_FIELDS)
     return _out(contact, values[contact.subject_id])
+
+
+class MergeIn(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    # Untyped on purpose: a wrong type is answered with a 400 naming the field.
+    from_: Any = Field(
+        None, alias="from", description="id of the contact to merge into this one (an integer)"
+    )
+    fields: Any = Field(
+        None,
+        description='per single-valued personal field, "this" or "other"; default "this"',
+    )
+
+
+@router.post(
+    "/{contact_id}/merge",
+    response={200: ContactOut, 400: ErrorOut, 403: DeniedOut},
+    auth=RoleAuth(*WRITERS),
+    summary="Merge another contact into this one",
+)
+def merge_contact(request, contact_id: int, payload: MergeIn):
+    """Move everything of contact `from` onto this one, then erase `from`'s personal data.
+
+    `fields` picks, per single-valued personal field, whose value to keep ("this" or
+    "other"; default "this"); e-mails and phones are united. Deals, past companies,
+    tags and the record history move over. Only for a writer who may read both
+    contacts' personal data (e.g. who owns both).
+    """
+    actor = actor_for(request.auth, request=request)
+    purpose = default_purpose(actor)
+    contact = get_object_or_404(Contact, pk=contact_id)
+    if isinstance(payload.from_, bool) or not isinstance(payload.from_, int):
+        return _field_error("from", "give the id of the contact to merge into this one")
+    other = Contact.objects.filter(pk=payload.from_).first()
+    if other is None:
+        return _field_error("from", "no such contact")
+    try:
+        kept = merge.merge_contacts(actor, purpose, contact, other, payload.fields or {})
+    except merge.MergeError as exc:
+        return _field_error(exc.field, exc.message)
+    except InvalidField as exc:
+        return _field_error(exc.field, exc.message)
+    except AccessDenied:
+        return Status(
+            403, {"detail": "you may merge only contacts whose personal data you may read"}
+        )
+    values = gate.read(actor, [kept.subject_id], purpose, names=PERSONAL_FIELDS)
+    return Status(200, _out(kept, values[kept.subject_id]))

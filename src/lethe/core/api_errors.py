@@ -8,6 +8,18 @@ class ErrorOut(Schema):
     errors: dict[str, list[str]]
 
 
+class DuplicateOut(Schema):
+    id: int
+    matched_on: str
+
+
+class DuplicatesOut(Schema):
+    """409: records that already have one of the given identifiers (ids only, no values)."""
+
+    detail: str
+    duplicates: list[DuplicateOut]
+
+
 def form_errors(form) -> Status:
     """Return a 400 naming every field of `form` that did not validate."""
     errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
