@@ -263,3 +263,40 @@ def test_names_with_markup_are_escaped_on_the_merge_page(owner):
     html = client.get(f"/contacts/{kept.pk}/merge/", {"from": other.pk}).content.decode()
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_files_and_custom_values_of_the_other_contact_follow_it(
+    owner, pair, django_capture_on_commit_callbacks
+):
+    from lethe.attachments import actions as files
+    from lethe.attachments.registry import resolve
+    from lethe.attachments.store import BlobMissing, get_store
+    from lethe.customfields.models import CustomField, CustomValue
+
+    client, user = owner
+    kept, other = pair
+    tier = CustomField.objects.create(entity="contact", key="tier", label="Tier", type="text")
+    CustomValue.objects.create(field=tier, object_id=other.pk, value="guld")
+    uploaded = files.upload(
+        SYSTEM,
+        Purpose.CUSTOMER_RELATIONSHIP,
+        resolve(SYSTEM, "contact", other.pk),
+        "avtal.pdf",
+        b"%PDF-1.7 avtal",
+    )
+    old_blob = uploaded.blob
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, f"/api/v1/contacts/{kept.pk}/merge", {"from": other.pk})
+    assert response.status_code == 200, response.content
+    assert CustomValue.objects.get(field=tier).object_id == kept.pk
+    moved = files.find(resolve(reader(user), "contact", kept.pk), uploaded.pk)
+    assert moved is not None and moved.blob != old_blob
+    opened = files.download(
+        reader(user),
+        Purpose.CUSTOMER_RELATIONSHIP,
+        resolve(reader(user), "contact", kept.pk),
+        moved,
+    )
+    assert opened.data == b"%PDF-1.7 avtal" and opened.name == "avtal.pdf"
+    with pytest.raises(BlobMissing):
+        get_store().get(old_blob)  # the file sealed under the erased key is gone

@@ -134,3 +134,21 @@ def test_business_records_get_one_key_each_on_first_use_and_lose_it_when_deleted
     assert records.forget(sales, "deal", [1]) == 1
     assert not Document.objects.filter(pk=note.pk).exists()
     assert records.forget(sales, "deal", [1]) == 0
+
+
+def test_only_lethes_own_jobs_move_texts_and_files_between_people(system, people, sales):
+    one, two = gate.create_subjects(system, CR, people(2))
+    [note] = documents.seal(system, CR, [(one, "activity.body", "flyttas")])
+    with pytest.raises(AccessDenied):
+        documents.move_to_subject(sales, [note], two)
+    assert documents.move_to_subject(system, [note], two) == 1
+    gate.shred(system, one, reason="merged")
+    assert documents.open_many(system, CR, [Document.objects.get(pk=note.pk)])[
+        note.id
+    ] == gate.Masked(Category.CONTENT)  # a system job may move but never read it
+    blob, new = uuid.uuid4(), uuid.uuid4()
+    sealed = documents.seal_blob(system, CR, two, blob, b"data")
+    with pytest.raises(AccessDenied):
+        documents.move_blob(sales, two, one, blob, sealed, new_blob=new)
+    with pytest.raises(SubjectErased):
+        documents.move_blob(system, two, one, blob, sealed, new_blob=new)

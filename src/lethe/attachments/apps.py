@@ -11,3 +11,8 @@ class AttachmentsConfig(AppConfig):
         from lethe.attachments import kinds, signals  # noqa: F401 - registers handlers
 
         kinds.register_crm_records()
+
+        from lethe.attachments.merging import move_contact_files
+        from lethe.contacts.merge import on_merge
+
+        on_merge(move_contact_files)

@@ -12,3 +12,7 @@ class CustomFieldsConfig(AppConfig):
         from lethe.vault import fields
 
         fields.add_resolver(values.resolve_personal)
+
+        from lethe.contacts.merge import on_merge
+
+        on_merge(values.move_contact_values)

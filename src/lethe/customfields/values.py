@@ -199,3 +199,19 @@ def read(entity: str, object_ids: Iterable[int]) -> dict[int, dict[str, object]]
 def forget(entity: str, object_ids: Iterable[int]) -> None:
     """Drop the non-personal values of deleted records."""
     CustomValue.objects.filter(field__entity=entity, object_id__in=list(object_ids)).delete()
+
+
+def move_contact_values(kept, merged) -> None:
+    """Merge hook: the merged contact's non-personal custom values go to the kept one,
+    where it has none of its own. (Personal ones are vault fields: the merge chooses
+    among them like any other personal field.)"""
+    taken = set(
+        CustomValue.objects.filter(
+            field__entity=CustomField.Entity.CONTACT, object_id=kept.pk
+        ).values_list("field_id", flat=True)
+    )
+    theirs = CustomValue.objects.filter(
+        field__entity=CustomField.Entity.CONTACT, object_id=merged.pk
+    )
+    theirs.exclude(field_id__in=taken).update(object_id=kept.pk)
+    theirs.filter(field_id__in=taken).delete()

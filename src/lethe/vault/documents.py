@@ -27,7 +27,7 @@ from lethe.vault.errors import AccessDenied, SubjectErased
 from lethe.vault.fields import MAX_TEXT, Category
 from lethe.vault.gate import ERASED, Erased, Masked, _deny
 from lethe.vault.models import Document, RecordKey, Subject
-from lethe.vault.policy import DEFAULT_SCOPE, Actor, Decision, Purpose, may_write
+from lethe.vault.policy import DEFAULT_SCOPE, Actor, Decision, Purpose, Role, may_write
 
 RECORD_SCOPE = "record"
 TEXT_TABLE = Document._meta.db_table
@@ -273,11 +273,69 @@ def shred_records(actor: Actor, records: Iterable[RecordKey], *, reason: str) ->
     return len(records)
 
 
+def _only_system(actor: Actor, what: str) -> None:
+    if Role.SYSTEM not in actor.roles:
+        raise AccessDenied(f"{actor.label} may not {what}; only Lethe's own jobs do")
+
+
+def move_to_subject(actor: Actor, documents: Iterable[Document], subject: Subject) -> int:
+    """Re-seal texts under another person's key (two records of one person were merged).
+
+    Only Lethe's own jobs (the merge runs as one) may: the texts are opened and sealed
+    again without anyone reading them. Returns how many moved.
+    """
+    _only_system(actor, "move sealed texts between people")
+    documents = [d for d in documents if d.subject_id != subject.id]
+    if not documents:
+        return 0
+    found = keys.unwrap_many({_owner_key(d) for d in documents} | {(subject.id, DEFAULT_SCOPE)})
+    target = found.get((subject.id, DEFAULT_SCOPE))
+    if target is None:
+        raise SubjectErased(f"subject {subject.id} is erased")
+    target = crypto.cipher(target)
+    with transaction.atomic():
+        for document in documents:
+            pair = _owner_key(document)
+            if found.get(pair) is None:
+                continue  # already unreadable: nothing to carry over
+            text = crypto.open_(
+                crypto.cipher(found[pair]),
+                document.ciphertext,
+                table=TEXT_TABLE,
+                **_place(pair[0], document.kind, document.id),
+            )
+            document.ciphertext = crypto.seal(
+                target, text, table=TEXT_TABLE, **_place(subject.id, document.kind, document.id)
+            )
+            document.subject_id, document.record_key_id = subject.id, None
+            document.save(update_fields=["ciphertext", "subject", "record_key", "updated_at"])
+    return len(documents)
+
+
+def move_blob(
+    actor: Actor, source: Owner, target: Owner, blob: UUID, sealed: bytes, *, new_blob: UUID
+) -> bytes:
+    """Return a file sealed under `source` for `blob`, sealed again under `target` for
+    `new_blob` (for merges: the caller stores it under the new id, so the old file stays
+    valid until the merge commits)."""
+    _only_system(actor, "move sealed files between owners")
+    pairs = {_key_pair(source), _key_pair(target)}
+    ciphers = _usable_keys(pairs)
+    data = crypto.open_(
+        ciphers[_key_pair(source)], sealed, table=BLOB_TABLE, **_place(source.id, "file", blob)
+    )
+    return crypto.seal(
+        ciphers[_key_pair(target)], data, table=BLOB_TABLE, **_place(target.id, "file", new_blob)
+    )
+
+
 __all__ = [
     "ERASED",
     "RECORD_SCOPE",
     "AccessDenied",
     "Masked",
+    "move_blob",
+    "move_to_subject",
     "new_record_key",
     "new_record_keys",
     "open_blob",
