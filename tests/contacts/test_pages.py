@@ -3,8 +3,11 @@
 import pytest
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from lethe.companies.models import Company
 from lethe.contacts.actions import create_contact
+from lethe.contacts.models import Contact
 from lethe.vault.policy import Actor, Purpose
 from tests.conftest import ALL
 from tests.helpers import client_with as signed_in
@@ -74,3 +77,33 @@ def test_the_list_page_costs_the_same_queries_for_3_or_60_contacts():
     with CaptureQueriesContext(connections["default"]) as many:
         client.get("/contacts/")
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_list_filters_by_owner_company_tag_and_archived_and_sorts():
+    client, user = signed_in("sales", "lister")
+    other_user = signed_in("sales", "colleague")[1]
+    acme, other = Company.objects.create(name="Acme AB"), Company.objects.create(name="Bolaget AB")
+    system, cr = SYSTEM, Purpose.CUSTOMER_RELATIONSHIP
+    mine = create_contact(system, cr, {"last_name": "Ägarsson"}, {"company": acme}, owner=user)
+    theirs = create_contact(
+        system, cr, {"last_name": "Andrasson"}, {"company": other}, owner=other_user
+    )
+    mine.tags.create(name="mässa")
+    gone = create_contact(system, cr, {"last_name": "Borta"}, {}, owner=user)
+    Contact.objects.filter(pk=gone.pk).update(archived_at=timezone.now())
+
+    def shown(**query):
+        response = client.get("/contacts/", query)
+        assert response.status_code == 200
+        return [c.pk for c, _ in response.context["rows"]]
+
+    assert shown(owner=user.pk) == [mine.pk]
+    assert shown(company=other.pk) == [theirs.pk]
+    assert shown(tag="mässa") == [mine.pk]
+    assert shown(archived="1") == [gone.pk]
+    assert shown(sort="company") == [mine.pk, theirs.pk]
+    assert shown(sort="created") == [mine.pk, theirs.pk]
+    for bad in ({"sort": "name"}, {"owner": "x"}, {"stage": "vip"}):
+        response = client.get("/contacts/", bad)
+        assert response.status_code == 400
+        assert next(iter(bad)).encode() in response.content

@@ -165,12 +165,17 @@ def list_contacts(
     company: int | None = None,
     tag: str = "",
     archived: bool = False,
+    sort: str = "",
     purpose: str = "",
     page: int = 1,
 ):
-    """Contacts, newest first; q searches names (prefixes), e-mail, phone or identity number."""
+    """Contacts; q searches names (prefixes), e-mail, phone or identity number.
+
+    `sort`: -created (newest first, the default), created, -updated, updated, stage or
+    company (names are sealed, so the list does not sort by them).
+    """
     actor = actor_for(request.auth, request=request)
-    found = _filtered(actor, purpose, q, owner, stage, company, tag, archived)
+    found = _filtered(actor, purpose, q, owner, stage, company, tag, archived, sort)
     if isinstance(found, Status):
         return found
     contacts, purpose = found
@@ -191,10 +196,10 @@ def list_contacts(
     )
 
 
-def _filtered(actor, purpose, q, owner, stage, company, tag, archived):
+def _filtered(actor, purpose, q, owner, stage, company, tag, archived, sort=""):
     """Return (contacts, purpose) for the list filters, or a 400 naming the bad one."""
     try:
-        return queries.filtered(actor, purpose, q, owner, stage, company, tag, archived)
+        return queries.filtered(actor, purpose, q, owner, stage, company, tag, archived, sort)
     except queries.FilterError as exc:
         return _field_error(exc.field, exc.message)
 
@@ -213,11 +218,12 @@ def export_contacts(
     company: int | None = None,
     tag: str = "",
     archived: bool = False,
+    sort: str = "",
     purpose: str = "",
 ):
     """The filtered contacts as CSV with what the role may read; masked cells say so."""
     actor = actor_for(request.auth, request=request)
-    found = _filtered(actor, purpose, q, owner, stage, company, tag, archived)
+    found = _filtered(actor, purpose, q, owner, stage, company, tag, archived, sort)
     if isinstance(found, Status):
         return found
     contacts, purpose = found

@@ -8,8 +8,10 @@ from django.views.decorators.http import require_GET
 
 from lethe.accounts.access import roles_required
 from lethe.accounts.actions import actor_for
+from lethe.accounts.models import User
 from lethe.attachments.views import section as attachments_section
 from lethe.audit.queries import reads_of
+from lethe.companies.models import Company
 from lethe.contacts import queries
 from lethe.contacts.api import LIST_FIELDS, READERS, WRITERS
 from lethe.contacts.models import PERSONAL_FIELDS, Contact
@@ -19,17 +21,42 @@ from lethe.vault import gate
 from lethe.vault.policy import Role
 
 PAGE_SIZE = 50
+FILTERS = ("q", "stage", "owner", "company", "tag", "archived", "sort")
+SORT_LABELS = [
+    ("-created", "newest first"),
+    ("created", "oldest first"),
+    ("-updated", "recently changed"),
+    ("stage", "stage"),
+    ("company", "company"),
+]
+
+
+def _id_filter(name: str, value: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit():
+        raise queries.FilterError(name, "choose one from the list")
+    return int(value)
 
 
 @require_GET
 @roles_required(*READERS)
 def contact_list(request):
-    """List contacts, newest first; search names, e-mail, phone or identity number."""
+    """List contacts with filters and sorting; search names, e-mail, phone or identity number."""
     actor = actor_for(request.user, request=request)
-    q, stage = request.GET.get("q", ""), request.GET.get("stage", "")
+    given = {name: request.GET.get(name, "").strip() for name in FILTERS}
     error, page, rows = None, None, []
     try:
-        contacts, purpose = queries.filtered(actor, q=q, stage=stage)
+        contacts, purpose = queries.filtered(
+            actor,
+            q=given["q"],
+            stage=given["stage"],
+            owner=_id_filter("owner", given["owner"]),
+            company=_id_filter("company", given["company"]),
+            tag=given["tag"],
+            archived=given["archived"] == "1",
+            sort=given["sort"],
+        )
     except queries.FilterError as exc:
         error, status = exc, 400
     else:
@@ -46,11 +73,17 @@ def contact_list(request):
         {
             "rows": rows,
             "page": page,
-            "q": q,
-            "stage": stage,
+            "given": given,
+            "q": given["q"],
+            "stage": given["stage"],
             "error": error,
             "stages": Contact.Stage.choices,
-            "query": urlencode({"q": q, "stage": stage}),
+            "owners": User.objects.filter(role_grants__role__in=[Role.SALES, Role.SUPPORT])
+            .distinct()
+            .order_by("email"),
+            "companies": Company.objects.filter(archived_at__isnull=True).order_by("name")[:500],
+            "sorts": SORT_LABELS,
+            "query": urlencode({k: v for k, v in given.items() if v}),
             "can_import": bool(request.user.roles & set(WRITERS)),
         },
         status=status,
