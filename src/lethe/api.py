@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from ninja import NinjaAPI
 
+from lethe.activities.api import router as activities_router
 from lethe.audit.api import router as audit_router
 from lethe.companies.api import router as companies_router
 from lethe.contacts.api import router as contacts_router
@@ -27,3 +28,4 @@ api.add_router("/audit/", audit_router)
 api.add_router("/companies", companies_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/deals", deals_router)
+api.add_router("/activities", activities_router)

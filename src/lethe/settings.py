@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "lethe.companies",
     "lethe.contacts",
     "lethe.deals",
+    "lethe.activities",
     "lethe.vault",
     "lethe.vault.keystore",
 ]
