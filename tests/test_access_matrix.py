@@ -4,6 +4,7 @@ Adding a URL without a rule here fails test_every_url_has_a_rule; a view that le
 the wrong role in (or keeps the right one out) fails the request matrix.
 """
 
+import datetime
 import json
 
 import pytest
@@ -12,6 +13,7 @@ from django.urls import get_resolver
 
 from lethe.accounts.access import PUBLIC, SIGNED_IN
 from lethe.accounts.models import RoleGrant, User
+from lethe.activities.actions import create_activity
 from lethe.api import api
 from lethe.companies.models import Company
 from lethe.contacts.actions import create_contact
@@ -75,6 +77,36 @@ MATRIX = {
     "api:read_deal": ("get", "/api/v1/deals/{deal}", DEALS, None, 200),
     "api:update_deal": ("patch", "/api/v1/deals/{deal}", DEALS_WRITE, {"title": "Renamed"}, 200),
     "api:archive_deal": ("post", "/api/v1/deals/{deal}/archive", DEALS_WRITE, None, 200),
+    "activities:tasks": ("get", "/activities/tasks/", CRM, None, 200),
+    "activities:log": ("get", "/activities/contact/{contact}/log/", CRM_WRITE, None, 200),
+    "activities:complete": ("post", "/activities/{activity}/done/", CRM_WRITE, None, 303),
+    "api:list_activities": ("get", "/api/v1/activities", CRM, None, 200),
+    "api:create_activity": (
+        "post",
+        "/api/v1/activities",
+        CRM_WRITE,
+        {"kind": "note", "company": "{company}", "body": "Matrix"},
+        201,
+    ),
+    "api:read_activity": ("get", "/api/v1/activities/{activity}", CRM, None, 200),
+    "api:update_activity": (
+        "patch",
+        "/api/v1/activities/{activity}",
+        CRM_WRITE,
+        {"due_date": "2030-01-02"},
+        200,
+    ),
+    "api:complete_activity": (
+        "post",
+        "/api/v1/activities/{activity}/complete",
+        CRM_WRITE,
+        None,
+        200,
+    ),
+    "api:reopen_activity": ("post", "/api/v1/activities/{activity}/reopen", CRM_WRITE, None, 200),
+    "api:archive_activity": ("post", "/api/v1/activities/{activity}/archive", CRM_WRITE, None, 200),
+    "api:restore_activity": ("post", "/api/v1/activities/{activity}/restore", CRM_WRITE, None, 200),
+    "api:delete_activity": ("delete", "/api/v1/activities/{activity}", CRM_WRITE, None, 204),
     "api:delete_deal": ("delete", "/api/v1/deals/{deal}", DEALS_WRITE, None, 204),
     "api:delete_company": ("delete", "/api/v1/companies/{company}", CRM_WRITE, None, 204),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
@@ -107,7 +139,7 @@ def test_every_web_view_declares_the_rule_the_matrix_expects():
     for name, (_method, path, rule, _body, _ok) in MATRIX.items():
         if name.startswith("api:"):
             continue
-        path = path.format(company=1, contact=1, deal=1)
+        path = path.format(company=1, contact=1, deal=1, activity=1)
         declared = getattr(resolver.resolve(path).func, "lethe_roles", "undeclared")
         assert declared == rule, name
 
@@ -162,9 +194,19 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     )
     first = Stage.objects.order_by("pipeline", "position").first()
     deal = Deal.objects.create(title="Matrix deal", pipeline=first.pipeline, stage=first)
+    activity = create_activity(
+        Actor.system("tests"),
+        Purpose.CUSTOMER_RELATIONSHIP,
+        {"kind": "task", "company": company, "due_date": datetime.date(2030, 1, 1), "body": "x"},
+    )
+    ids = {"{company}": company.pk}
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
-        path = path.format(company=company.pk, contact=contact.pk, deal=deal.pk)
+        path = path.format(
+            company=company.pk, contact=contact.pk, deal=deal.pk, activity=activity.pk
+        )
+        if body is not None:
+            body = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
         if body is None:
             response = request(path)
         else:

@@ -13,5 +13,6 @@ urlpatterns = [
     path("audit/", include("lethe.audit.urls")),
     path("companies/", include("lethe.companies.urls")),
     path("contacts/", include("lethe.contacts.urls")),
+    path("activities/", include("lethe.activities.urls")),
     path("api/v1/", api.urls),
 ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from lethe.activities import mentions
 from lethe.activities.models import Activity
@@ -145,11 +145,11 @@ def _token_ids(text: str) -> list[int]:
 
 def _body_html(body: object, people: People) -> SafeString:
     if body is None:
-        return format_html("")
+        return mark_safe("")
     if isinstance(body, gate.Masked):
         return format_html(
             '<span class="masked" title="you may not read this">\N{LOCK} {}</span>', body.category
         )
     if isinstance(body, gate.Erased):
-        return format_html('<span class="erased">erased</span>')
+        return mark_safe('<span class="erased">erased</span>')
     return mentions.render(body, people.of_contact)

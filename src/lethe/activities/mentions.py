@@ -46,14 +46,14 @@ def token(contact_id: int) -> str:
 def person(name) -> SafeString:
     """Render a person's name as the gate gave it: text, a lock, or '[erased person]'."""
     if isinstance(name, gate.Erased):
-        return format_html('<span class="erased">[erased person]</span>')
+        return mark_safe('<span class="erased">[erased person]</span>')
     if isinstance(name, gate.Masked):
         return format_html(
             '<span class="masked" title="you may not read this">\N{LOCK} {}</span>',
             name.category,
         )
     if not name:
-        return format_html('<span class="erased">[unknown person]</span>')
+        return mark_safe('<span class="erased">[unknown person]</span>')
     return format_html('<span class="mention">{}</span>', name)
 
 

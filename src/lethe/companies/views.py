@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from lethe.accounts.access import roles_required
 from lethe.accounts.actions import actor_for
+from lethe.activities import timeline
 from lethe.companies.api import READERS
 from lethe.companies.models import Company
 from lethe.contacts import queries
@@ -51,5 +52,6 @@ def company_detail(request, company_id: int):
             "company": company,
             "contacts": [(c, values[c.subject_id]) for c in contacts],
             "deals": company.deals.filter(archived_at__isnull=True).select_related("stage"),
+            **timeline.for_company(actor, company, purpose),
         },
     )

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from lethe.accounts.access import roles_required
 from lethe.accounts.actions import actor_for
+from lethe.activities import timeline
 from lethe.audit.queries import reads_of
 from lethe.contacts import queries
 from lethe.contacts.api import LIST_FIELDS, READERS
@@ -76,5 +77,6 @@ def contact_detail(request, contact_id: int):
             "fields": values[contact.subject_id].items(),
             "deals": contact.deals.select_related("stage"),
             "reads_link": reads_link,
+            **timeline.for_contact(request, actor, contact, purpose),
         },
     )
