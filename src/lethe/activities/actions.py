@@ -99,16 +99,21 @@ def _key_owners(items: Sequence[dict]) -> list[Subject | RecordKey | None]:
 
 
 def _links(activity: Activity, participants, mentioned) -> tuple[list, list]:
+    # Ids, not instances: a batch of thousands pays for every descriptor call.
     return (
         [
-            ActivityParticipant(activity=activity, subject_id=s)
+            ActivityParticipant(activity_id=activity.pk, subject_id=s)
             for s in dict.fromkeys(c.subject_id for c in participants)
         ],
         [
-            ActivityMention(activity=activity, subject_id=s)
+            ActivityMention(activity_id=activity.pk, subject_id=s)
             for s in dict.fromkeys(c.subject_id for c in mentioned)
         ],
     )
+
+
+def _pk(record) -> int | None:
+    return None if record is None else record.pk
 
 
 def create_activities(
@@ -138,12 +143,13 @@ def create_activities(
         activities = []
         for item in items:
             activity = Activity(
-                **{f: item.get(f) for f in FIELDS if f != "owner"},
-                owner=item.get("owner") or owner,
-                body=next(sealed) if item.get("body") else None,
+                kind=item["kind"],
+                occurred_at=item.get("occurred_at") or now,
+                due_date=item.get("due_date"),
+                **{f"{f}_id": _pk(item.get(f)) for f in ("contact", "company", "deal")},
+                owner_id=_pk(item.get("owner") or owner),
+                body_id=next(sealed).id if item.get("body") else None,
             )
-            if activity.occurred_at is None:
-                activity.occurred_at = now
             activities.append(activity)
         Activity.objects.bulk_create(activities)
         participants, mentions = [], []
