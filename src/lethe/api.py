@@ -8,6 +8,7 @@ from lethe.activities.api import router as activities_router
 from lethe.audit.api import router as audit_router
 from lethe.companies.api import router as companies_router
 from lethe.contacts.api import router as contacts_router
+from lethe.customfields.api import router as customfields_router
 from lethe.deals.api import router as deals_router
 
 api = NinjaAPI(
@@ -29,3 +30,4 @@ api.add_router("/companies", companies_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/deals", deals_router)
 api.add_router("/activities", activities_router)
+api.add_router("/custom-fields", customfields_router)

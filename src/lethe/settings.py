@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "lethe.contacts",
     "lethe.deals",
     "lethe.activities",
+    "lethe.customfields",
     "lethe.vault",
     "lethe.vault.keystore",
 ]

@@ -14,5 +14,6 @@ urlpatterns = [
     path("companies/", include("lethe.companies.urls")),
     path("contacts/", include("lethe.contacts.urls")),
     path("activities/", include("lethe.activities.urls")),
+    path("settings/custom-fields/", include("lethe.customfields.urls")),
     path("api/v1/", api.urls),
 ]

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from lethe.activities.models import Activity, ActivityMention, ActivityParticipant
 from lethe.audit.models import AuditEvent
+from lethe.core.models import Change
 from lethe.vault.models import Document
 from tests.activities.conftest import contact_of
 from tests.conftest import ALL
@@ -110,6 +111,8 @@ def test_update_changes_the_text_and_mentions_and_complete_reopen_a_task(company
     assert post(client, f"{path}/archive").json()["archived"] is True
     assert client.get(URL).json()["count"] == 0
     assert post(client, f"{path}/restore").json()["archived"] is False
+    changed = Change.objects.filter(record_kind="activity", record_id=created["id"])
+    assert {"kind", "done_at", "archived_at"} <= set(changed.values_list("field", flat=True))
     out = patch(client, path, {"contact": None, "company": company.pk}).json()
     assert out["body"] == f"Ring @[contact:{other.pk}]"
     assert Document.objects.get().subject_id is None  # moved to the company's key

@@ -101,8 +101,10 @@ def test_the_timeline_masks_the_text_for_another_salesperson_and_shows_deals_and
     log(client, contact, kind="call", body="Hemlig anteckning")
     update_contact(SYSTEM, CR, contact, {"job_title": "Inköpschef"}, {})
     update_contact(SYSTEM, CR, contact, {"job_title": "VD"}, {})
+    update_contact(Actor("user", str(user.pk), user.roles), CR, contact, {}, {"stage": "customer"})
     html = client.get(f"/contacts/{contact.pk}/").content.decode()
     assert "Hemlig anteckning" in html and "Licenser" in html
+    assert f"by {user.email}: Stage, lead → customer" in html
     assert "Jobtitle, was Inköpschef" in html
     other, _ = signed_in("sales", "other")
     html = other.get(f"/contacts/{contact.pk}/").content.decode()

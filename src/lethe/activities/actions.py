@@ -16,7 +16,7 @@ from django.utils import timezone
 from lethe.activities.models import Activity, ActivityMention, ActivityParticipant
 from lethe.audit import log
 from lethe.audit.models import Action, Outcome
-from lethe.core import records
+from lethe.core import history, records
 from lethe.vault import documents
 from lethe.vault.errors import AccessDenied
 from lethe.vault.fields import Category
@@ -209,6 +209,9 @@ def update_activity(actor: Actor, purpose: Purpose, activity: Activity, data: di
             touched.add(old.subject_id)
         _check_text(actor, purpose, touched)
     with transaction.atomic():
+        history.record(
+            actor, "activity", activity.pk, {f: (getattr(activity, f), merged[f]) for f in changed}
+        )
         for name in changed:
             setattr(activity, name, merged[name])
         if activity.kind != Activity.Kind.TASK:
@@ -245,8 +248,9 @@ def _done(actor: Actor, activity: Activity, done: bool) -> Activity:
     if not activity.is_task:
         raise ActivityError("kind", "only tasks can be completed or reopened")
     if (activity.done_at is not None) != done:
-        activity.done_at = timezone.now() if done else None
+        before, activity.done_at = activity.done_at, timezone.now() if done else None
         with transaction.atomic():
+            history.record(actor, "activity", activity.pk, {"done_at": (before, activity.done_at)})
             activity.save(update_fields=["done_at", "updated_at"])
             _record(
                 actor,
@@ -275,6 +279,9 @@ def archive_activity(actor: Actor, activity: Activity) -> Activity:
     if activity.archived_at is None:
         activity.archived_at = timezone.now()
         activity.save(update_fields=["archived_at", "updated_at"])
+        history.record(
+            actor, "activity", activity.pk, {"archived_at": (None, activity.archived_at)}
+        )
         _record(
             actor,
             Action.ARCHIVE,
@@ -289,6 +296,9 @@ def archive_activity(actor: Actor, activity: Activity) -> Activity:
 def restore_activity(actor: Actor, activity: Activity) -> Activity:
     """Bring an archived activity back."""
     if activity.archived_at is not None:
+        history.record(
+            actor, "activity", activity.pk, {"archived_at": (activity.archived_at, None)}
+        )
         activity.archived_at = None
         activity.save(update_fields=["archived_at", "updated_at"])
         _record(
@@ -311,7 +321,8 @@ def delete_activity(actor: Actor, purpose: Purpose, activity: Activity) -> None:
         _check_text(actor, purpose, [activity.body.subject_id])
     with transaction.atomic():
         _record(actor, Action.DELETE, activity, purpose, _linked_subjects(activity))
-        body_id = activity.body_id
+        body_id, pk = activity.body_id, activity.pk
         activity.delete()
+        history.forget("activity", [pk])
         if body_id:
             Document.objects.filter(pk=body_id).delete()

@@ -16,6 +16,7 @@ from lethe.activities.forms import ActivityForm
 from lethe.activities.models import Activity
 from lethe.companies.models import Company
 from lethe.contacts.models import Contact
+from lethe.core import history
 from lethe.vault import gate
 from lethe.vault.policy import Actor, Purpose, Role
 
@@ -29,7 +30,7 @@ class Entry:
     """One line of a timeline: an activity, a deal, or a change of a field."""
 
     at: datetime.datetime
-    what: str  # "activity", "deal" or "change"
+    what: str  # "activity", "deal", "change" (personal field) or "record_change" (business)
     item: object
     by: str = ""
 
@@ -49,14 +50,12 @@ def _who(labels) -> dict[str, str]:
     return {f"user:{pk}": email for pk, email in emails.items()}
 
 
-def business_changes(actor: Actor, contact: Contact, purpose: Purpose) -> list[Entry]:
-    """Return changes of the contact's business fields.
-
-    HOOK(lethe.core.history): the lead engineer is adding a history of business-field
-    changes on main; when it lands, turn its entries for this contact into Entries
-    (what="change") here. Until then there are none to show.
-    """
-    return []
+def business_changes(contact: Contact) -> list[Entry]:
+    """Return the changes of the contact's business fields (stage, owner, company, ...)."""
+    return [
+        Entry(c.changed_at, "record_change", c, c.changed_by)
+        for c in history.entries("contact", contact.pk)
+    ]
 
 
 def for_contact(
@@ -68,11 +67,11 @@ def for_contact(
     changes = gate.history(actor, contact.subject_id, purpose)
     entries = [Entry(s.activity.occurred_at, "activity", s) for s in shown]
     entries += [Entry(d.created_at, "deal", d) for d in deals]
-    who = _who({c.replaced_by for c in changes})
-    entries += [
-        Entry(c.replaced_at, "change", c, who.get(c.replaced_by, c.replaced_by)) for c in changes
-    ]
-    entries += business_changes(actor, contact, purpose)
+    entries += [Entry(c.replaced_at, "change", c, c.replaced_by) for c in changes]
+    entries += business_changes(contact)
+    who = _who({e.by for e in entries})
+    for entry in entries:
+        entry.by = who.get(entry.by, entry.by)
     entries.sort(key=lambda e: e.at, reverse=True)
     section = {
         "contact": contact,

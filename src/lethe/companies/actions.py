@@ -8,7 +8,9 @@ from django.utils import timezone
 from lethe.audit import log
 from lethe.audit.models import Action
 from lethe.companies.models import Company
+from lethe.core import history
 from lethe.core.tags import set_tags
+from lethe.customfields import values as customfields
 from lethe.vault.policy import Actor, Purpose
 
 FIELDS = [
@@ -44,7 +46,8 @@ def create_company(actor: Actor, data: dict, owner=None) -> Company:
         company.owner = owner
     company.save()
     set_tags(company, data.get("tags", []))
-    _record(actor, Action.CREATE, company, [f for f in FIELDS if data.get(f)])
+    custom = customfields.save(company.pk, data.get("custom", {}))
+    _record(actor, Action.CREATE, company, [*(f for f in FIELDS if data.get(f)), *custom])
     return company
 
 
@@ -52,6 +55,7 @@ def create_company(actor: Actor, data: dict, owner=None) -> Company:
 def update_company(actor: Actor, company: Company, data: dict) -> Company:
     """Change the given fields of a company (cleaned form data)."""
     changed = [f for f in FIELDS if f in data and getattr(company, f) != data[f]]
+    changes = {name: (getattr(company, name), data[name]) for name in changed}
     for name in changed:
         setattr(company, name, data[name])
     if changed:
@@ -61,7 +65,12 @@ def update_company(actor: Actor, company: Company, data: dict) -> Company:
         if before != sorted(data["tags"]):
             set_tags(company, data["tags"])
             changed.append("tags")
+            changes["tags"] = (before, data["tags"])
+    custom = customfields.save(company.pk, data.get("custom", {}))
+    changed.extend(custom)
+    changes.update(custom)
     if changed:
+        history.record(actor, "company", company.pk, changes)
         _record(actor, Action.UPDATE, company, changed)
     return company
 
@@ -72,6 +81,7 @@ def archive_company(actor: Actor, company: Company) -> Company:
     if company.archived_at is None:
         company.archived_at = timezone.now()
         company.save(update_fields=["archived_at", "updated_at"])
+        history.record(actor, "company", company.pk, {"archived_at": (None, company.archived_at)})
         _record(actor, Action.ARCHIVE, company)
     return company
 
@@ -80,6 +90,7 @@ def archive_company(actor: Actor, company: Company) -> Company:
 def restore_company(actor: Actor, company: Company) -> Company:
     """Bring an archived company back."""
     if company.archived_at is not None:
+        history.record(actor, "company", company.pk, {"archived_at": (company.archived_at, None)})
         company.archived_at = None
         company.save(update_fields=["archived_at", "updated_at"])
         _record(actor, Action.UPDATE, company, ["archived_at"])
@@ -90,4 +101,6 @@ def restore_company(actor: Actor, company: Company) -> Company:
 def delete_company(actor: Actor, company: Company) -> None:
     """Delete a company for good (its contacts stay, without this company)."""
     _record(actor, Action.DELETE, company)
+    history.forget("company", [company.pk])
+    customfields.forget("company", [company.pk])
     company.delete()

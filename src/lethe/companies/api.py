@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -14,7 +15,9 @@ from lethe.accounts.actions import actor_for
 from lethe.companies import actions
 from lethe.companies.forms import CompanyForm
 from lethe.companies.models import Company
-from lethe.core.api_errors import ErrorOut, form_errors
+from lethe.core.api_errors import ErrorOut, field_error, form_errors
+from lethe.core.history_api import HistoryOut, business_changes
+from lethe.customfields import values as customfields
 from lethe.vault.policy import Role
 
 # Company data is business data: every CRM role may read it; sales and support edit it.
@@ -37,6 +40,7 @@ class CompanyIn(Schema):
     size: str | None = None
     owner: int | None = None
     tags: list[str] | None = None
+    custom: dict[str, Any] | None = None
 
 
 class CompanyOut(Schema):
@@ -55,6 +59,7 @@ class CompanyOut(Schema):
     archived: bool
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    custom: dict[str, Any]
 
 
 class CompanyPage(Schema):
@@ -64,7 +69,9 @@ class CompanyPage(Schema):
     results: list[CompanyOut]
 
 
-def _out(company: Company) -> dict:
+def _out(company: Company, custom: dict | None = None) -> dict:
+    if custom is None:
+        custom = customfields.read("company", [company.pk])[company.pk]
     return {
         **{
             f: getattr(company, f)
@@ -86,12 +93,14 @@ def _out(company: Company) -> dict:
         "owner": company.owner_id,
         "tags": [t.name for t in company.tags.all()],
         "archived": company.archived_at is not None,
+        "custom": custom,
     }
 
 
 def _form(payload: CompanyIn, instance: Company | None = None) -> CompanyForm:
     """Bind the form to the payload, over the current values for a partial update."""
     given = payload.dict(exclude_unset=True)
+    given.pop("custom", None)
     data = {}
     if instance is not None:
         data = {f: getattr(instance, f) for f in actions.FIELDS if f != "owner"}
@@ -124,11 +133,13 @@ def list_companies(
         companies = companies.filter(tags__name=tag)
     paginator = Paginator(companies.prefetch_related("tags").order_by("name", "id"), PAGE_SIZE)
     current = paginator.get_page(page)
+    rows = list(current)
+    custom = customfields.read("company", [c.pk for c in rows])
     return {
         "count": paginator.count,
         "page": current.number,
         "pages": paginator.num_pages,
-        "results": [_out(c) for c in current],
+        "results": [_out(c, custom[c.pk]) for c in rows],
     }
 
 
@@ -147,8 +158,14 @@ def create_company(request, payload: CompanyIn):
     form = _form(payload)
     if not form.is_valid():
         return form_errors(form)
+    try:
+        custom, _ = customfields.clean("company", payload.custom)
+    except customfields.CustomFieldError as exc:
+        return field_error(exc.field, exc.message)
     company = actions.create_company(
-        actor_for(request.auth, request=request), form.cleaned_data, owner=request.auth
+        actor_for(request.auth, request=request),
+        {**form.cleaned_data, "custom": custom},
+        owner=request.auth,
     )
     return Status(201, _out(company))
 
@@ -166,10 +183,26 @@ def update_company(request, company_id: int, payload: CompanyIn):
     form = _form(payload, Company.objects.get(pk=company.pk))
     if not form.is_valid():
         return form_errors(form)
+    try:
+        custom, _ = customfields.clean("company", payload.custom)
+    except customfields.CustomFieldError as exc:
+        return field_error(exc.field, exc.message)
     given = set(payload.dict(exclude_unset=True))
     data = {k: v for k, v in form.cleaned_data.items() if k in given}
+    data["custom"] = custom
     actions.update_company(actor_for(request.auth, request=request), company, data)
     return Status(200, _out(company))
+
+
+@router.get(
+    "/{company_id}/history",
+    response=HistoryOut,
+    auth=RoleAuth(*READERS),
+    summary="Who changed which field when",
+)
+def company_history(request, company_id: int):
+    company = get_object_or_404(Company, pk=company_id)
+    return {"results": business_changes("company", company.pk)}
 
 
 @router.post(

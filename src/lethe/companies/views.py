@@ -12,6 +12,7 @@ from lethe.activities import timeline
 from lethe.companies.api import READERS
 from lethe.companies.models import Company
 from lethe.contacts import queries
+from lethe.customfields import display
 from lethe.vault import gate
 
 PAGE_SIZE = 50
@@ -53,5 +54,6 @@ def company_detail(request, company_id: int):
             "contacts": [(c, values[c.subject_id]) for c in contacts],
             "deals": company.deals.filter(archived_at__isnull=True).select_related("stage"),
             **timeline.for_company(actor, company, purpose),
+            "custom_rows": display.rows("company", company.pk),
         },
     )

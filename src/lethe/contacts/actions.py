@@ -12,7 +12,9 @@ from django.utils import timezone
 from lethe.audit import log
 from lethe.audit.models import Action
 from lethe.contacts.models import Contact
+from lethe.core import history
 from lethe.core.tags import set_tags
+from lethe.customfields import values as customfields
 from lethe.vault import gate
 from lethe.vault.policy import Actor, Purpose
 
@@ -44,7 +46,8 @@ def create_contact(
         contact.obtained_at = timezone.localdate()
     contact.save()
     set_tags(contact, data.get("tags", []))
-    _record(actor, Action.CREATE, contact, [f for f in BUSINESS_FIELDS if data.get(f)])
+    custom = customfields.save(contact.pk, data.get("custom", {}))
+    _record(actor, Action.CREATE, contact, [*(f for f in BUSINESS_FIELDS if data.get(f)), *custom])
     return contact
 
 
@@ -84,6 +87,7 @@ def update_contact(
     if personal:
         gate.write(actor, contact.subject, personal, purpose)
     changed = [f for f in BUSINESS_FIELDS if f in data and getattr(contact, f) != data[f]]
+    changes = {name: (getattr(contact, name), data[name]) for name in changed}
     for name in changed:
         setattr(contact, name, data[name])
     if "company" in changed and contact.pk:
@@ -92,12 +96,16 @@ def update_contact(
             contact.past_companies.add(previous)
     if changed:
         contact.save(update_fields=[*changed, "updated_at"])
-    if "tags" in data and sorted(contact.tags.values_list("name", flat=True)) != sorted(
-        data["tags"]
-    ):
+    before = sorted(contact.tags.values_list("name", flat=True)) if "tags" in data else None
+    if "tags" in data and before != sorted(data["tags"]):
         set_tags(contact, data["tags"])
         changed.append("tags")
+        changes["tags"] = (before, data["tags"])
+    custom = customfields.save(contact.pk, data.get("custom", {}))
+    changed.extend(custom)
+    changes.update(custom)
     if changed:
+        history.record(actor, "contact", contact.pk, changes)
         _record(actor, Action.UPDATE, contact, changed)
     return contact
 
@@ -108,6 +116,7 @@ def archive_contact(actor: Actor, contact: Contact) -> Contact:
     if contact.archived_at is None:
         contact.archived_at = timezone.now()
         contact.save(update_fields=["archived_at", "updated_at"])
+        history.record(actor, "contact", contact.pk, {"archived_at": (None, contact.archived_at)})
         _record(actor, Action.ARCHIVE, contact)
     return contact
 
@@ -116,6 +125,7 @@ def archive_contact(actor: Actor, contact: Contact) -> Contact:
 def restore_contact(actor: Actor, contact: Contact) -> Contact:
     """Bring an archived contact back."""
     if contact.archived_at is not None:
+        history.record(actor, "contact", contact.pk, {"archived_at": (contact.archived_at, None)})
         contact.archived_at = None
         contact.save(update_fields=["archived_at", "updated_at"])
         _record(actor, Action.UPDATE, contact, ["archived_at"])

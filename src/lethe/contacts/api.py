@@ -16,6 +16,8 @@ from lethe.contacts import actions, export, queries
 from lethe.contacts.forms import ContactForm
 from lethe.contacts.models import PERSONAL_FIELDS, Contact
 from lethe.core.api_errors import ErrorOut, form_errors
+from lethe.core.history_api import HistoryOut, business_changes
+from lethe.customfields import values as customfields
 from lethe.vault import gate
 from lethe.vault.errors import AccessDenied, InvalidField
 from lethe.vault.policy import Purpose, Role, default_purpose
@@ -44,6 +46,7 @@ class ContactIn(Schema):
     tags: list[str] | None = None
     source: str | None = None
     obtained_at: datetime.date | None = None
+    custom: dict[str, Any] | None = None
 
 
 class ContactOut(Schema):
@@ -57,6 +60,7 @@ class ContactOut(Schema):
     obtained_at: datetime.date
     archived: bool
     fields: dict[str, Any]
+    custom: dict[str, Any]
 
 
 class ContactPage(Schema):
@@ -80,7 +84,11 @@ def _value(value):
     return value
 
 
-def _out(contact: Contact, values: dict) -> dict:
+def _out(contact: Contact, values: dict, custom: dict | None = None) -> dict:
+    """Return a contact as JSON; `custom` holds its non-personal custom values."""
+    if custom is None:
+        custom = customfields.read("contact", [contact.pk])[contact.pk]
+    prefix = customfields.PREFIX
     return {
         "id": contact.pk,
         "subject": str(contact.subject_id),
@@ -91,12 +99,22 @@ def _out(contact: Contact, values: dict) -> dict:
         "source": contact.source,
         "obtained_at": contact.obtained_at,
         "archived": contact.archived_at is not None,
-        "fields": {name: _value(v) for name, v in values.items()},
+        "fields": {name: _value(v) for name, v in values.items() if not name.startswith(prefix)},
+        "custom": {
+            **custom,
+            **{n[len(prefix) :]: _value(v) for n, v in values.items() if n.startswith(prefix)},
+        },
     }
+
+
+def _names(base: tuple[str, ...]) -> list[str]:
+    """The personal fields to read: `base` and the contacts' personal custom fields."""
+    return [*base, *customfields.personal_names("contact")]
 
 
 def _split(payload: ContactIn) -> tuple[dict, dict]:
     given = payload.dict(exclude_unset=True)
+    given.pop("custom", None)
     personal = {k: v for k, v in given.items() if k in PERSONAL_FIELDS}
     business = {k: v for k, v in given.items() if k not in PERSONAL_FIELDS}
     return personal, business
@@ -147,7 +165,8 @@ def list_contacts(
     paginator = Paginator(contacts.prefetch_related("tags"), PAGE_SIZE)
     current = paginator.get_page(page)
     rows = list(current)
-    values = gate.read(actor, [c.subject_id for c in rows], purpose, names=LIST_FIELDS)
+    values = gate.read(actor, [c.subject_id for c in rows], purpose, names=_names(LIST_FIELDS))
+    custom = customfields.read("contact", [c.pk for c in rows])
     return Status(
         200,
         {
@@ -155,7 +174,7 @@ def list_contacts(
             "page": current.number,
             "pages": paginator.num_pages,
             "purpose": str(purpose),
-            "results": [_out(c, values[c.subject_id]) for c in rows],
+            "results": [_out(c, values[c.subject_id], custom[c.pk]) for c in rows],
         },
     )
 
@@ -209,8 +228,42 @@ def read_contact(request, contact_id: int, purpose: str = ""):
     except ValueError:
         return _field_error("purpose", "not a known purpose")
     contact = get_object_or_404(Contact, pk=contact_id)
-    values = gate.read(actor, [contact.subject_id], purpose, names=PERSONAL_FIELDS)
+    values = gate.read(actor, [contact.subject_id], purpose, names=_names(PERSONAL_FIELDS))
     return Status(200, _out(contact, values[contact.subject_id]))
+
+
+@router.get(
+    "/{contact_id}/history",
+    response={200: HistoryOut, 400: ErrorOut},
+    auth=RoleAuth(*READERS),
+    summary="Who changed which field when",
+)
+def contact_history(request, contact_id: int, purpose: str = ""):
+    """Business-field changes with old and new values; personal-field changes with the old
+    value as the role may read it (the vault keeps it sealed under the person's key)."""
+    actor = actor_for(request.auth, request=request)
+    try:
+        purpose = Purpose(purpose) if purpose else default_purpose(actor)
+    except ValueError:
+        return _field_error("purpose", "not a known purpose")
+    contact = get_object_or_404(Contact, pk=contact_id)
+    personal = [
+        {
+            "field": old.field,
+            "changed_at": old.replaced_at,
+            "changed_by": old.replaced_by,
+            "personal": True,
+            "old": _value(old.value),
+            "new": None,
+        }
+        for old in gate.history(actor, contact.subject_id, purpose)
+    ]
+    rows = sorted(
+        [*personal, *business_changes("contact", contact.pk)],
+        key=lambda row: row["changed_at"],
+        reverse=True,
+    )
+    return Status(200, {"results": rows})
 
 
 def _write(request, payload: ContactIn, contact: Contact | None):
@@ -222,6 +275,11 @@ def _write(request, payload: ContactIn, contact: Contact | None):
         return form_errors(form)
     data = {k: v for k, v in form.cleaned_data.items() if contact is None or k in business}
     try:
+        data["custom"], personal_custom = customfields.clean("contact", payload.custom)
+    except customfields.CustomFieldError as exc:
+        return _field_error(exc.field, exc.message)
+    personal.update(personal_custom)
+    try:
         if contact is None:
             if not personal:
                 return _field_error("last_name", "give at least the person's name")
@@ -231,10 +289,13 @@ def _write(request, payload: ContactIn, contact: Contact | None):
             actions.update_contact(actor, purpose, contact, personal, data)
             status = 200
     except InvalidField as exc:
-        return _field_error(exc.field, exc.message)
+        field = exc.field
+        if field.startswith(customfields.PREFIX):
+            field = "custom." + field[len(customfields.PREFIX) :]
+        return _field_error(field, exc.message)
     except AccessDenied:
         return Status(403, {"detail": "your roles may not write these personal fields"})
-    values = gate.read(actor, [contact.subject_id], purpose, names=PERSONAL_FIELDS)
+    values = gate.read(actor, [contact.subject_id], purpose, names=_names(PERSONAL_FIELDS))
     return Status(status, _out(contact, values[contact.subject_id]))
 
 

@@ -13,6 +13,8 @@ from lethe.audit.queries import reads_of
 from lethe.contacts import queries
 from lethe.contacts.api import LIST_FIELDS, READERS
 from lethe.contacts.models import PERSONAL_FIELDS, Contact
+from lethe.customfields import display
+from lethe.customfields import values as customfields
 from lethe.vault import gate
 from lethe.vault.policy import Role
 
@@ -65,7 +67,8 @@ def contact_detail(request, contact_id: int):
         pk=contact_id,
     )
     _, purpose = queries.filtered(actor)
-    values = gate.read(actor, [contact.subject_id], purpose, names=PERSONAL_FIELDS)
+    names = [*PERSONAL_FIELDS, *customfields.personal_names("contact")]
+    values = gate.read(actor, [contact.subject_id], purpose, names=names)[contact.subject_id]
     reads_link = None
     if Role.DPO in request.user.roles:
         reads_link = reverse("audit:events") + "?" + urlencode(reads_of(contact.subject_id))
@@ -74,7 +77,8 @@ def contact_detail(request, contact_id: int):
         "contacts/detail.html",
         {
             "contact": contact,
-            "fields": values[contact.subject_id].items(),
+            "fields": [(n, values[n]) for n in PERSONAL_FIELDS if n in values],
+            "custom_rows": display.rows("contact", contact.pk, values),
             "deals": contact.deals.select_related("stage"),
             "reads_link": reads_link,
             **timeline.for_contact(request, actor, contact, purpose),

@@ -57,3 +57,28 @@ class RecordKeyLink(models.Model):
 
     def __str__(self):
         return f"key of {self.kind} {self.object_id}"
+
+
+class Change(models.Model):
+    """One changed business field of a record: who, when, from what to what.
+
+    Only non-personal values are kept here. A personal field's old value is kept
+    sealed by the vault under the person's key (lethe.vault.models.PersonalHistory).
+    """
+
+    record_kind = models.CharField(max_length=32)
+    record_id = models.BigIntegerField()
+    field = models.CharField(max_length=64)
+    old = models.JSONField(null=True)
+    new = models.JSONField(null=True)
+    changed_at = models.DateTimeField()
+    changed_by = models.CharField(max_length=160)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(fields=["record_kind", "record_id", "changed_at"], name="change_record")
+        ]
+
+    def __str__(self):
+        return f"{self.field} of {self.record_kind} {self.record_id}"

@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from lethe.audit import log
 from lethe.audit.models import Action
+from lethe.core import history
 from lethe.core.tags import set_tags
+from lethe.customfields import values as customfields
 from lethe.deals.models import Deal, DealContact, Stage
 from lethe.vault.policy import Actor, Purpose
 
@@ -56,7 +58,10 @@ def create_deal(actor: Actor, data: dict, owner=None) -> Deal:
     _closing(deal)
     deal.save()
     set_tags(deal, data.get("tags", []))
-    _record(actor, Action.CREATE, deal, [f for f in FIELDS if data.get(f) not in (None, "")])
+    custom = customfields.save(deal.pk, data.get("custom", {}))
+    _record(
+        actor, Action.CREATE, deal, [*(f for f in FIELDS if data.get(f) not in (None, "")), *custom]
+    )
     return deal
 
 
@@ -64,16 +69,23 @@ def create_deal(actor: Actor, data: dict, owner=None) -> Deal:
 def update_deal(actor: Actor, deal: Deal, data: dict) -> Deal:
     """Change the given fields of a deal (cleaned form data), e.g. move it to a stage."""
     changed = [f for f in FIELDS if f in data and getattr(deal, f) != data[f]]
+    changes = {name: (getattr(deal, name), data[name]) for name in changed}
     for name in changed:
         setattr(deal, name, data[name])
     if "stage" in changed:
         _closing(deal)
     if changed:
         deal.save()
-    if "tags" in data and sorted(deal.tags.values_list("name", flat=True)) != sorted(data["tags"]):
+    before = sorted(deal.tags.values_list("name", flat=True)) if "tags" in data else None
+    if "tags" in data and before != sorted(data["tags"]):
         set_tags(deal, data["tags"])
         changed.append("tags")
+        changes["tags"] = (before, data["tags"])
+    custom = customfields.save(deal.pk, data.get("custom", {}))
+    changed.extend(custom)
+    changes.update(custom)
     if changed:
+        history.record(actor, "deal", deal.pk, changes)
         _record(actor, Action.UPDATE, deal, changed)
     return deal
 
@@ -94,7 +106,19 @@ def archive_deal(actor: Actor, deal: Deal) -> Deal:
     if deal.archived_at is None:
         deal.archived_at = timezone.now()
         deal.save(update_fields=["archived_at", "updated_at"])
+        history.record(actor, "deal", deal.pk, {"archived_at": (None, deal.archived_at)})
         _record(actor, Action.ARCHIVE, deal)
+    return deal
+
+
+@transaction.atomic
+def restore_deal(actor: Actor, deal: Deal) -> Deal:
+    """Bring an archived deal back."""
+    if deal.archived_at is not None:
+        history.record(actor, "deal", deal.pk, {"archived_at": (deal.archived_at, None)})
+        deal.archived_at = None
+        deal.save(update_fields=["archived_at", "updated_at"])
+        _record(actor, Action.UPDATE, deal, ["archived_at"])
     return deal
 
 
@@ -102,4 +126,6 @@ def archive_deal(actor: Actor, deal: Deal) -> Deal:
 def delete_deal(actor: Actor, deal: Deal) -> None:
     """Delete a deal for good."""
     _record(actor, Action.DELETE, deal)
+    history.forget("deal", [deal.pk])
+    customfields.forget("deal", [deal.pk])
     deal.delete()

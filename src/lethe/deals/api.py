@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
@@ -12,7 +13,9 @@ from ninja import Router, Schema, Status
 from lethe.accounts.access import RoleAuth
 from lethe.accounts.actions import actor_for
 from lethe.contacts.models import Contact
-from lethe.core.api_errors import ErrorOut, form_errors
+from lethe.core.api_errors import ErrorOut, field_error, form_errors
+from lethe.core.history_api import HistoryOut, business_changes
+from lethe.customfields import values as customfields
 from lethe.deals import actions
 from lethe.deals.forms import DealForm
 from lethe.deals.models import Deal, DealContact, Pipeline
@@ -43,6 +46,7 @@ class DealIn(Schema):
     lost_reason: str | None = None
     tags: list[str] | None = None
     contacts: list[DealContactIn] | None = None
+    custom: dict[str, Any] | None = None
 
 
 class DealContactOut(Schema):
@@ -67,6 +71,7 @@ class DealOut(Schema):
     tags: list[str]
     contacts: list[DealContactOut]
     archived: bool
+    custom: dict[str, Any]
 
 
 class DealPage(Schema):
@@ -90,7 +95,9 @@ class PipelineOut(Schema):
     stages: list[StageOut]
 
 
-def _out(deal: Deal) -> dict:
+def _out(deal: Deal, custom: dict | None = None) -> dict:
+    if custom is None:
+        custom = customfields.read("deal", [deal.pk])[deal.pk]
     return {
         **{
             f: getattr(deal, f)
@@ -108,6 +115,7 @@ def _out(deal: Deal) -> dict:
             {"contact": link.contact_id, "role": link.role} for link in deal.dealcontact_set.all()
         ],
         "archived": deal.archived_at is not None,
+        "custom": custom,
     }
 
 
@@ -116,7 +124,7 @@ def _loaded(queryset):
 
 
 def _form(payload: DealIn, deal: Deal | None = None) -> DealForm:
-    given = payload.dict(exclude_unset=True, exclude={"contacts"})
+    given = payload.dict(exclude_unset=True, exclude={"contacts", "custom"})
     data = {}
     if deal is not None:
         data = {
@@ -194,11 +202,13 @@ def list_deals(
             deals = deals.filter(**{name: value})
     paginator = Paginator(_loaded(deals), PAGE_SIZE)
     current = paginator.get_page(page)
+    rows = list(current)
+    custom = customfields.read("deal", [d.pk for d in rows])
     return {
         "count": paginator.count,
         "page": current.number,
         "pages": paginator.num_pages,
-        "results": [_out(d) for d in current],
+        "results": [_out(d, custom[d.pk]) for d in rows],
     }
 
 
@@ -214,15 +224,22 @@ def _save(request, payload: DealIn, deal: Deal | None):
     roles = _contact_roles(payload)
     if isinstance(roles, Status):
         return roles
+    try:
+        custom, _ = customfields.clean("deal", payload.custom)
+    except customfields.CustomFieldError as exc:
+        return field_error(exc.field, exc.message)
     actor = actor_for(request.auth, request=request)
     given = set(payload.dict(exclude_unset=True))
     if deal is None:
-        deal = actions.create_deal(actor, form.cleaned_data, owner=request.auth)
+        deal = actions.create_deal(
+            actor, {**form.cleaned_data, "custom": custom}, owner=request.auth
+        )
         status = 201
     else:
         data = {
             k: v for k, v in form.cleaned_data.items() if k in given or k in ("pipeline", "stage")
         }
+        data["custom"] = custom
         actions.update_deal(actor, deal, data)
         status = 200
     if payload.contacts is not None:
@@ -254,6 +271,26 @@ def archive_deal(request, deal_id: int):
     deal = get_object_or_404(Deal, pk=deal_id)
     actions.archive_deal(actor_for(request.auth, request=request), deal)
     return _out(_loaded(Deal.objects.all()).get(pk=deal.pk))
+
+
+@router.post(
+    "/{deal_id}/restore", response=DealOut, auth=RoleAuth(*WRITERS), summary="Restore a deal"
+)
+def restore_deal(request, deal_id: int):
+    deal = get_object_or_404(Deal, pk=deal_id)
+    actions.restore_deal(actor_for(request.auth, request=request), deal)
+    return _out(_loaded(Deal.objects.all()).get(pk=deal.pk))
+
+
+@router.get(
+    "/{deal_id}/history",
+    response=HistoryOut,
+    auth=RoleAuth(*READERS),
+    summary="Who changed which field when",
+)
+def deal_history(request, deal_id: int):
+    deal = get_object_or_404(Deal, pk=deal_id)
+    return {"results": business_changes("deal", deal.pk)}
 
 
 @router.delete("/{deal_id}", response={204: None}, auth=RoleAuth(*WRITERS), summary="Delete a deal")

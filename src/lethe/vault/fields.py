@@ -151,12 +151,29 @@ for _field in (
     register(_field)
 
 
+# Functions that define fields the registry does not hold, such as the personal custom
+# fields an admin defines at run time (lethe.customfields); each returns None for a
+# name it does not know.
+_RESOLVERS: list[Callable[[str], PersonalField | None]] = []
+
+
+def add_resolver(resolve: Callable[[str], PersonalField | None]) -> None:
+    """Let `resolve(name)` define personal fields by name (once per resolver)."""
+    if resolve not in _RESOLVERS:
+        _RESOLVERS.append(resolve)
+
+
 def get(name: str) -> PersonalField:
-    """Return the registered field called `name`, or raise InvalidField."""
-    try:
-        return FIELDS[name]
-    except KeyError:
-        raise InvalidField(str(name), "not a personal field") from None
+    """Return the personal field called `name`, or raise InvalidField."""
+    field = FIELDS.get(name)
+    if field is None and isinstance(name, str):
+        for resolve in _RESOLVERS:
+            field = resolve(name)
+            if field is not None:
+                break
+    if field is None:
+        raise InvalidField(str(name), "not a personal field")
+    return field
 
 
 def clean(values: dict[str, object]) -> dict[str, object]:

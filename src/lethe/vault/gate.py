@@ -506,6 +506,32 @@ def history(
     return result
 
 
+def forget_field(actor: Actor, name: str) -> int:
+    """Delete every value and old value of a personal field an admin has removed.
+
+    Allowed to admins (who manage custom fields) and Lethe's own jobs; the values are
+    never read. Returns how many subjects had a value.
+    """
+    if not (actor.roles & {Role.ADMIN, Role.SYSTEM}):
+        _deny(actor, Action.DELETE, (), (), "", f"{actor.label} may not remove personal fields")
+    field = fields.get(name)
+    with transaction.atomic():
+        values = PersonalValue.objects.filter(field=field.name)
+        subjects = sorted(set(values.values_list("subject_id", flat=True)))
+        values.delete()
+        PersonalHistory.objects.filter(field=field.name).delete()
+        BlindIndex.objects.filter(field=field.name).delete()
+        log.record(
+            actor,
+            Action.DELETE,
+            subjects=subjects,
+            categories=[field.category],
+            purpose=Purpose.ADMINISTRATION,
+            detail={"field": field.name, "subjects": len(subjects)},
+        )
+    return len(subjects)
+
+
 REASON_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class CustomFieldsConfig(AppConfig):
+    """Fields an admin adds to contacts, companies and deals; personal ones live in the vault."""
+
+    name = "lethe.customfields"
+    label = "customfields"
+
+    def ready(self):
+        from lethe.customfields import values
+        from lethe.vault import fields
+
+        fields.add_resolver(values.resolve_personal)
