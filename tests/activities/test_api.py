@@ -230,3 +230,53 @@ def test_the_list_costs_the_same_queries_for_2_or_20_activities(company, deal):
     with CaptureQueriesContext(connections["default"]) as many:
         assert client.get(URL).json()["count"] == 20
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_unknown_activities_are_404s():
+    client, _ = signed_in("sales")
+    assert client.get(f"{URL}/999999").status_code == 404
+    for action in ("complete", "reopen", "archive", "restore"):
+        assert post(client, f"{URL}/999999/{action}").status_code == 404
+    assert client.delete(f"{URL}/999999").status_code == 404
+
+
+def test_text_about_someone_elses_contact_cannot_be_deleted_or_changed(company):
+    client, owner = signed_in("sales")
+    contact = contact_of(owner, last_name="Skyddad", company=company)
+    created = post(client, URL, {"kind": "note", "contact": contact.pk, "body": "kvar"}).json()
+    other, _ = signed_in("sales", "other")
+    path = f"{URL}/{created['id']}"
+    assert other.delete(path).status_code == 403
+    assert patch(other, path, {"body": "ändrad"}).status_code == 403
+    assert patch(other, path, {"contact": None, "company": company.pk}).status_code == 400
+    assert client.get(path).json()["body"] == "kvar"
+    assert Activity.objects.count() == 1 and Document.objects.count() == 1
+    assert patch(other, path, {"kind": "call"}).json()["kind"] == "call"  # business fields
+
+
+def test_participants_are_replaced_and_naming_still_finds_archived_activities(company):
+    from lethe.activities.queries import naming
+
+    client, user = signed_in("sales")
+    one, two = (contact_of(user, last_name=n, company=company) for n in ("Ett", "Två"))
+    created = post(
+        client, URL, {"kind": "meeting", "company": company.pk, "participants": [one.pk]}
+    ).json()
+    path = f"{URL}/{created['id']}"
+    out = patch(client, path, {"participants": [two.pk]}).json()
+    assert [p["contact"] for p in out["participants"]] == [two.pk]
+    post(client, f"{path}/archive")
+    assert list(naming([two.subject_id]).values_list("pk", flat=True)) == [created["id"]]
+    assert not naming([one.subject_id]).exists()
+
+
+def test_a_company_note_mentioning_someone_elses_contact_masks_only_the_name(company):
+    client, owner = signed_in("sales")
+    contact = contact_of(owner, first_name="Dold", last_name="Person", company=company)
+    post(
+        client, URL, {"kind": "note", "company": company.pk, "body": f"@[contact:{contact.pk}] ok"}
+    )
+    other, _ = signed_in("sales", "other")
+    [row] = other.get(URL).json()["results"]
+    assert row["body"] == f"@[contact:{contact.pk}] ok"
+    assert row["mentions"][0]["name"] == {"masked": True, "category": "user.name"}

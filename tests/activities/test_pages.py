@@ -239,3 +239,21 @@ def test_timeline_tasks_and_company_pages_cost_the_same_for_2_or_20_activities(c
     add(18)
     assert Activity.objects.count() == 20
     assert [_queries(client, p) for p in paths] == few
+
+
+def test_the_log_page_without_javascript_and_unknown_ids(company):
+    client, user = signed_in("sales")
+    contact = contact_of(user, last_name="Sida", company=company)
+    html = client.get(f"/activities/contact/{contact.pk}/log/").content.decode()
+    assert "<h1>Log activity</h1>" in html and 'name="kind"' in html
+    assert client.get("/activities/contact/999999/log/").status_code == 404
+    assert client.post("/activities/999999/done/").status_code == 404
+    reader, _ = signed_in("marketing")
+    task = actions.create_activity(
+        SYSTEM,
+        CR,
+        {"kind": "task", "company": company, "owner": user, "due_date": datetime.date(2030, 1, 1)},
+    )
+    assert reader.post(f"/activities/{task.pk}/done/").status_code == 403
+    html = client.get("/activities/tasks/").content.decode()
+    assert f"/activities/{task.pk}/done/" in html
