@@ -36,6 +36,13 @@ class Person:
     def html(self) -> SafeString:
         return mentions.person(self.name)
 
+    @property
+    def text(self) -> str:
+        """The name as plain text (for places that take no markup, such as an option)."""
+        if isinstance(self.name, gate.Erased):
+            return "[erased person]"
+        return str(self.name) if self.name else "[unknown person]"
+
 
 @dataclass
 class Shown:
