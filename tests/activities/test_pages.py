@@ -257,3 +257,17 @@ def test_the_log_page_without_javascript_and_unknown_ids(company):
     assert reader.post(f"/activities/{task.pk}/done/").status_code == 403
     html = client.get("/activities/tasks/").content.decode()
     assert f"/activities/{task.pk}/done/" in html
+
+
+def test_the_action_links_mentions_from_the_text_itself(company):
+    _, user = signed_in("sales")
+    named = contact_of(user, last_name="Länkad", company=company)
+    activity = actions.create_activity(
+        SYSTEM, CR, {"kind": "note", "company": company, "body": f"hej @[contact:{named.pk}]"}
+    )
+    assert list(queries.naming([named.subject_id])) == [activity]
+    for body in ("@[contact:999999]", "@[vem:1]"):
+        with pytest.raises(actions.ActivityError) as raised:
+            actions.create_activity(SYSTEM, CR, {"kind": "note", "company": company, "body": body})
+        assert raised.value.field == "body"
+    assert Activity.objects.count() == 1 and Document.objects.count() == 1

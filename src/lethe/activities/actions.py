@@ -13,9 +13,11 @@ from collections.abc import Iterable, Sequence
 from django.db import transaction
 from django.utils import timezone
 
+from lethe.activities import mentions
 from lethe.activities.models import Activity, ActivityMention, ActivityParticipant
 from lethe.audit import log
 from lethe.audit.models import Action, Outcome
+from lethe.contacts.models import Contact
 from lethe.core import history, records
 from lethe.vault import documents
 from lethe.vault.errors import AccessDenied
@@ -98,17 +100,31 @@ def _key_owners(items: Sequence[dict]) -> list[Subject | RecordKey | None]:
     return owners
 
 
+def _mentioned(texts: Sequence[str]) -> list[list]:
+    """Return, per text, the subjects its @[contact:ID] tokens mention (one query for all)."""
+    wanted = []
+    for text in texts:
+        try:
+            wanted.append(mentions.contact_ids(text or ""))
+        except mentions.MentionError as exc:
+            raise ActivityError("body", str(exc)) from None
+    ids = {i for found in wanted for i in found}
+    subjects = dict(Contact.objects.filter(pk__in=ids).values_list("pk", "subject_id"))
+    missing = sorted(ids - set(subjects))
+    if missing:
+        raise ActivityError("body", f"no contact to mention with id {', '.join(map(str, missing))}")
+    return [[subjects[i] for i in found] for found in wanted]
+
+
 def _links(activity: Activity, participants, mentioned) -> tuple[list, list]:
+    """Return the link rows: `participants` are contacts, `mentioned` subject ids."""
     # Ids, not instances: a batch of thousands pays for every descriptor call.
     return (
         [
             ActivityParticipant(activity_id=activity.pk, subject_id=s)
             for s in dict.fromkeys(c.subject_id for c in participants)
         ],
-        [
-            ActivityMention(activity_id=activity.pk, subject_id=s)
-            for s in dict.fromkeys(c.subject_id for c in mentioned)
-        ],
+        [ActivityMention(activity_id=activity.pk, subject_id=s) for s in dict.fromkeys(mentioned)],
     )
 
 
@@ -121,8 +137,8 @@ def create_activities(
 ) -> list[Activity]:
     """Create activities from cleaned data (ActivityForm) as one batch: one seal, one event.
 
-    Each item has the form's fields, with `body` (text or "") and `participants` and
-    `mentioned` (contacts).
+    Each item has the form's fields: `body` is text or "", `participants` contacts.
+    The people the text @mentions are linked from its tokens.
     """
     items = list(items)
     if not items:
@@ -135,8 +151,10 @@ def create_activities(
         purpose,
         (i["contact"].subject_id for i in items if i.get("body") and i.get("contact")),
     )
-    owners = _key_owners(items)
-    texts = [(o, BODY_KIND, i["body"]) for o, i in zip(owners, items, strict=True) if i.get("body")]
+    mentioned = _mentioned([i.get("body") or "" for i in items])
+    with_text = [i for i in items if i.get("body")]
+    owners = _key_owners(with_text)  # record keys only for records that get a text
+    texts = [(o, BODY_KIND, i["body"]) for o, i in zip(owners, with_text, strict=True)]
     now = timezone.now()
     with transaction.atomic():
         sealed = iter(documents.seal(actor, purpose, texts))
@@ -153,8 +171,8 @@ def create_activities(
             activities.append(activity)
         Activity.objects.bulk_create(activities)
         participants, mentions = [], []
-        for activity, item in zip(activities, items, strict=True):
-            p, m = _links(activity, item.get("participants", ()), item.get("mentioned", ()))
+        for activity, item, named in zip(activities, items, mentioned, strict=True):
+            p, m = _links(activity, item.get("participants", ()), named)
             participants += p
             mentions += m
         ActivityParticipant.objects.bulk_create(participants)
@@ -199,6 +217,7 @@ def update_activity(actor: Actor, purpose: Purpose, activity: Activity, data: di
         raise ActivityError("contact", "link the activity to a contact, a company or a deal")
     old = activity.body if activity.body_id else None
     text = data.get("body")
+    named = _mentioned([text])[0] if text else []
     new_owner = _key_owners([merged])[0] if text or old is not None else None
     moving = old is not None and (old.subject_id or old.record_key_id) != new_owner.id
     if moving and text is None:
@@ -231,7 +250,7 @@ def update_activity(actor: Actor, purpose: Purpose, activity: Activity, data: di
             changed.append("participants")
         if "body" in data:
             activity.mention_links.all().delete()
-            ActivityMention.objects.bulk_create(_links(activity, (), data.get("mentioned", ()))[1])
+            ActivityMention.objects.bulk_create(_links(activity, (), named)[1])
             changed.append("body")
         _record(actor, Action.UPDATE, activity, purpose, _linked_subjects(activity), changed)
     return activity

@@ -231,8 +231,6 @@ def _write(request, payload: ActivityIn, activity: Activity | None):
             status = 201
         else:
             changed = {k: v for k, v in data.items() if k in given}
-            if "body" in given:
-                changed["mentioned"] = data["mentioned"]
             actions.update_activity(actor, purpose, activity, changed)
             status = 200
     except actions.ActivityError as exc:

@@ -33,10 +33,8 @@ def fill(actor: Actor, rng: random.Random, faker: Faker, per_contact: int = 3) -
         for _ in range(rng.randint(0, per_contact * 2)):
             kind = rng.choice([*KINDS, Activity.Kind.TASK])
             text = faker.sentence(nb_words=rng.randint(6, 16))
-            mentioned = []
             if colleagues and rng.random() < 0.2:
-                mentioned = [rng.choice(colleagues)]
-                text += f" Se även @[contact:{mentioned[0].pk}]."
+                text += f" Se även @[contact:{rng.choice(colleagues).pk}]."
             items.append(
                 {
                     "kind": kind,
@@ -50,7 +48,6 @@ def fill(actor: Actor, rng: random.Random, faker: Faker, per_contact: int = 3) -
                     "owner": contact.owner,
                     "body": text,
                     "participants": colleagues[:1] if kind == Activity.Kind.MEETING else [],
-                    "mentioned": mentioned,
                 }
             )
     actions.create_activities(actor, Purpose.CUSTOMER_RELATIONSHIP, items)

@@ -29,7 +29,7 @@ class ActivityForm(forms.Form):
     """An activity's fields: kind, when, links, owner, text (with @mentions), participants.
 
     `creating` fills in defaults: now for `occurred_at`, the company of the deal or
-    contact. `cleaned_data["mentioned"]` lists the contacts the text mentions.
+    contact. Every @mention token must name an existing contact.
     """
 
     kind = forms.ChoiceField(choices=Activity.Kind.choices)
@@ -63,11 +63,10 @@ class ActivityForm(forms.Form):
             wanted = mentions.contact_ids(text)
         except mentions.MentionError as exc:
             raise forms.ValidationError(str(exc)) from None
-        found = Contact.objects.in_bulk(wanted)
+        found = set(Contact.objects.filter(pk__in=wanted).values_list("pk", flat=True))
         missing = [str(i) for i in wanted if i not in found]
         if missing:
             raise forms.ValidationError(f"no contact to mention with id {', '.join(missing)}")
-        self.cleaned_data["mentioned"] = [found[i] for i in wanted]
         return text
 
     def clean_participants(self):
@@ -78,7 +77,6 @@ class ActivityForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        data.setdefault("mentioned", [])
         if self.creating and not data.get("occurred_at") and "occurred_at" not in self.errors:
             data["occurred_at"] = timezone.now()
         elif not self.creating and "occurred_at" in self.data and not data.get("occurred_at"):
