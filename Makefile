@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG ?= postgres://postgres@127.0.0.1:5432
 
-.PHONY: demo install install-dev test lint test-sqlite test-postgres bench bench-audit openapi lock
+.PHONY: demo install install-dev test lint test-sqlite test-postgres bench bench-audit bench-crm openapi lock screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: install-dev
 bench-audit: install-dev
 	$(BIN)/python benchmarks/audit_bench.py --db both
 
+## bench-crm: contact import rate against plaintext sqlite3, activities, list and search latency
+bench-crm: install-dev
+	$(BIN)/python benchmarks/crm_bench.py
+
 ## openapi: refresh the committed OpenAPI document (tests compare against it)
 openapi: install-dev
 	LETHE_DATA_DIR=$$(mktemp -d) $(BIN)/python -c "import json, django, os; \
@@ -58,3 +62,7 @@ lock: install-dev
 		-o requirements/base.lock pyproject.toml
 	$(BIN)/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links \
 		--extra dev -o requirements/dev.lock pyproject.toml
+
+## screenshots: run the browser tests and keep their screenshots under docs/screenshots
+screenshots: install-dev
+	LETHE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/browser

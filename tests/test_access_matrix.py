@@ -18,6 +18,7 @@ from lethe.api import api
 from lethe.companies.models import Company
 from lethe.contacts.actions import create_contact
 from lethe.customfields.models import CustomField
+from lethe.deals.actions import create_pipeline, create_stage
 from lethe.deals.models import Deal, Stage
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
@@ -46,6 +47,28 @@ MATRIX = {
     "customfields:list": ("get", "/settings/custom-fields/", ADMIN, None, 200),
     "customfields:archive": ("post", "/settings/custom-fields/{field}/archive/", ADMIN, None, 302),
     "customfields:delete": ("post", "/settings/custom-fields/{field}/delete/", ADMIN, None, 302),
+    "deals:list": ("get", "/deals/", DEALS, None, 200),
+    "deals:detail": ("get", "/deals/{deal}/", DEALS, None, 200),
+    "deals:create": ("post", "/deals/new/", DEALS_WRITE, {"title": "Matrix new"}, 302),
+    "deals:edit": ("get", "/deals/{deal}/edit/", DEALS_WRITE, None, 200),
+    "deals:contacts": ("get", "/deals/{deal}/contacts/", DEALS_WRITE, None, 200),
+    "deals:move": ("post", "/deals/{deal}/move/", DEALS_WRITE, {"stage": "{deal_stage}"}, 302),
+    "deals:archive": ("post", "/deals/{deal}/archive/", DEALS_WRITE, None, 302),
+    "deals:restore": ("post", "/deals/{deal}/restore/", DEALS_WRITE, None, 302),
+    "deals:board-first": ("get", "/deals/board/", DEALS, None, 302),
+    "deals:board": ("get", "/deals/board/{pipeline}/", DEALS, None, 200),
+    "deals:pipelines": ("post", "/deals/pipelines/", ADMIN, {"name": "Matrix pipeline"}, 302),
+    "deals:pipeline": ("get", "/deals/pipelines/{pipeline}/", ADMIN, None, 200),
+    "deals:stage-create": (
+        "post",
+        "/deals/pipelines/{pipeline}/stages/",
+        ADMIN,
+        {"name": "Matrix stage"},
+        302,
+    ),
+    "deals:stage": ("post", "/deals/stages/{stage}/", ADMIN, {"probability": "50"}, 302),
+    "deals:stage-delete": ("post", "/deals/stages/{stage}/delete/", ADMIN, None, 302),
+    "deals:pipeline-delete": ("post", "/deals/pipelines/{pipeline}/delete/", ADMIN, None, 302),
     "api:api-root": ("get", "/api/v1/", PUBLIC, None, 404),  # django-ninja's index: 404
     "api:openapi-json": ("get", "/api/v1/openapi.json", SIGNED_IN, None, 200),
     "api:openapi-view": ("get", "/api/v1/docs", SIGNED_IN, None, 200),
@@ -135,13 +158,53 @@ MATRIX = {
     "api:archive_custom_field": ("post", "/api/v1/custom-fields/{field}/archive", ADMIN, None, 200),
     "api:restore_custom_field": ("post", "/api/v1/custom-fields/{field}/restore", ADMIN, None, 200),
     "api:delete_custom_field": ("delete", "/api/v1/custom-fields/{field}", ADMIN, None, 204),
+    "api:create_pipeline": ("post", "/api/v1/deals/pipelines", ADMIN, {"name": "API"}, 201),
+    "api:update_pipeline": (
+        "patch",
+        "/api/v1/deals/pipelines/{api_pipeline}",
+        ADMIN,
+        {"position": 0},
+        200,
+    ),
+    "api:create_stage": (
+        "post",
+        "/api/v1/deals/pipelines/{api_pipeline}/stages",
+        ADMIN,
+        {"name": "API stage"},
+        201,
+    ),
+    "api:update_stage": (
+        "patch",
+        "/api/v1/deals/stages/{api_stage}",
+        ADMIN,
+        {"probability": 40},
+        200,
+    ),
+    "api:delete_stage": ("delete", "/api/v1/deals/stages/{api_stage}", ADMIN, None, 204),
+    "api:delete_pipeline": ("delete", "/api/v1/deals/pipelines/{api_pipeline}", ADMIN, None, 204),
     "api:delete_deal": ("delete", "/api/v1/deals/{deal}", DEALS_WRITE, None, 204),
     "api:delete_company": ("delete", "/api/v1/companies/{company}", CRM_WRITE, None, 204),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 
+STAGE = {"name": "Spare stage", "kind": "open", "probability": 5}
+
 # Who makes the requests: anonymous, a signed-in user with no role, one user per role.
 WHO = ["anonymous", "no-role", *[r.value for r in Role if r is not Role.SYSTEM]]
+
+
+IDS = (
+    "company",
+    "contact",
+    "deal",
+    "deal_stage",
+    "pipeline",
+    "stage",
+    "api_pipeline",
+    "api_stage",
+    "field",
+    "activity",
+)
 
 
 def url_names():
@@ -167,7 +230,7 @@ def test_every_web_view_declares_the_rule_the_matrix_expects():
     for name, (_method, path, rule, _body, _ok) in MATRIX.items():
         if name.startswith("api:"):
             continue
-        path = path.format(company=1, contact=1, deal=1, field=1, activity=1)
+        path = path.format_map(dict.fromkeys(IDS, 1))
         declared = getattr(resolver.resolve(path).func, "lethe_roles", "undeclared")
         assert declared == rule, name
 
@@ -220,30 +283,39 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     contact = create_contact(
         Actor.system("tests"), Purpose.CUSTOMER_RELATIONSHIP, {"last_name": "Matrixson"}, {}
     )
-    first = Stage.objects.order_by("pipeline", "position").first()
+    first, second = Stage.objects.order_by("pipeline", "position")[:2]
     deal = Deal.objects.create(title="Matrix deal", pipeline=first.pipeline, stage=first)
     activity = create_activity(
         Actor.system("tests"),
         Purpose.CUSTOMER_RELATIONSHIP,
         {"kind": "task", "company": company, "due_date": datetime.date(2030, 1, 1), "body": "x"},
     )
-    ids = {"{company}": company.pk}
     field = CustomField.objects.create(entity="company", key="tier", label="Tier", type="text")
+    system = Actor.system("tests")
+    spare, api_spare = (create_pipeline(system, {"name": name}) for name in ("Spare", "API spare"))
+    ids = {
+        "company": company.pk,
+        "contact": contact.pk,
+        "deal": deal.pk,
+        "deal_stage": second.pk,
+        "pipeline": spare.pk,
+        "stage": create_stage(system, spare, STAGE).pk,
+        "api_pipeline": api_spare.pk,
+        "api_stage": create_stage(system, api_spare, STAGE).pk,
+        "field": field.pk,
+        "activity": activity.pk,
+    }
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
-        path = path.format(
-            company=company.pk,
-            contact=contact.pk,
-            deal=deal.pk,
-            field=field.pk,
-            activity=activity.pk,
-        )
-        if body is not None:
-            body = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
+        path = path.format_map(ids)
+        if body is not None and name.startswith("api:"):  # ids in an API body: "{company}"
+            body = {k: v.format_map(ids) if isinstance(v, str) else v for k, v in body.items()}
         if body is None:
             response = request(path)
-        else:
+        elif name.startswith("api:"):
             response = request(path, json.dumps(body), content_type="application/json")
+        else:  # a page's form
+            response = request(path, {k: str(v).format_map(ids) for k, v in body.items()})
         assert response.status_code == expected_status(name, rule, who), (name, who)
-        if response.status_code == 302 and not allowed(rule, who):
+        if response.status_code == 302 and (name == "logout" or not allowed(rule, who)):
             assert response["Location"].startswith("/login/")

@@ -377,10 +377,10 @@ def test_serve_with_an_out_of_range_port_fails_with_one_line(initialised):
     assert "70000" in line
 
 
-def test_demo_with_a_negative_people_count_fails_with_one_line(copy_of):
-    result = run(["demo", "--people", "-1", "--no-serve"], clean_env(copy_of), timeout=30)
+def test_demo_with_a_negative_contact_count_fails_with_one_line(copy_of):
+    result = run(["demo", "--contacts", "-1", "--no-serve"], clean_env(copy_of), timeout=30)
     line = assert_one_line_error(result)
-    assert "--people" in line
+    assert "--contacts" in line
     assert "Lethe demo" not in result.stdout
 
 

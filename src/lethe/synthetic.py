@@ -76,3 +76,33 @@ def people(count: int, *, seed: int = 0, locales: tuple[str, ...] = ("sv_SE", "e
     for i in range(count):
         faker = fakers[0] if rng.random() < 0.8 else fakers[-1]
         yield person(rng, faker, identity_number=numbers[i % len(numbers)])
+
+
+def org_number(rng: random.Random) -> str:
+    """Return a valid-looking organisation number of a limited company (5xxxxx-xxxx).
+
+    Company numbers are business data, not personal data; the leading 5 keeps them
+    clear of personal identity numbers (sole traders), whose third digit is 0 or 1.
+    """
+    from lethe.vault.normalize import luhn_ok
+
+    while True:
+        digits = "55" + rng.choice("6789") + "".join(str(rng.randrange(10)) for _ in range(6))
+        for check in "0123456789":
+            if luhn_ok(digits + check):
+                return f"{digits[:6]}-{digits[6:]}{check}"
+
+
+def company(rng: random.Random, faker: Faker) -> dict:
+    """Return the fields of one synthetic company (its domain under .example, RFC 2606)."""
+    name = faker.company()
+    slug = "".join(c for c in _ascii(name).lower() if c.isalnum())[:40] or "bolag"
+    return {
+        "name": name[:200],
+        "org_number": org_number(rng),
+        "domain": f"{slug}{rng.randrange(1000)}.example",
+        "street": faker.street_address(),
+        "postal_code": faker.postcode(),
+        "city": faker.city(),
+        "country": "SE",
+    }

@@ -15,5 +15,6 @@ urlpatterns = [
     path("contacts/", include("lethe.contacts.urls")),
     path("activities/", include("lethe.activities.urls")),
     path("settings/custom-fields/", include("lethe.customfields.urls")),
+    path("deals/", include("lethe.deals.urls")),
     path("api/v1/", api.urls),
 ]

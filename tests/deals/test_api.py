@@ -161,3 +161,35 @@ def test_other_roles_read_deals_but_only_sales_change_them(sales, role):
 def test_roles_without_deals_are_refused(role):
     client, _ = client_with(role)
     assert client.get("/api/v1/deals").status_code == 403
+
+
+def test_a_lost_deal_needs_a_reason_and_reopening_drops_it(sales):
+    client, _ = sales
+    deal = post(client, "/api/v1/deals", {"title": "A"}).json()
+    bad = patch(client, f"/api/v1/deals/{deal['id']}", {"stage": stage("Lost").pk})
+    assert bad.status_code == 400 and set(bad.json()["errors"]) == {"lost_reason"}
+    assert Deal.objects.get().stage == stage("Qualification")
+    lost = {"stage": stage("Lost").pk, "lost_reason": "price"}
+    assert patch(client, f"/api/v1/deals/{deal['id']}", lost).status_code == 200
+    reopened = patch(client, f"/api/v1/deals/{deal['id']}", {"stage": stage("Proposal").pk})
+    assert reopened.status_code == 200, reopened.content
+    assert (reopened.json()["status"], reopened.json()["lost_reason"]) == ("open", "")
+
+
+def test_the_list_filters_by_status_and_tag_sorts_and_names_a_bad_filter(sales):
+    client, _ = sales
+    for title, amount in (("B", "5"), ("A", "7"), ("C", "1")):
+        post(client, "/api/v1/deals", {"title": title, "amount": amount, "tags": [title.lower()]})
+    won = post(client, "/api/v1/deals", {"title": "W", "stage": stage("Won").pk}).json()
+
+    def titles(**query):
+        return [d["title"] for d in client.get("/api/v1/deals", query).json()["results"]]
+
+    assert titles() == ["W", "C", "A", "B"]  # newest first
+    assert titles(sort="title") == ["A", "B", "C", "W"]
+    assert titles(sort="-amount", status="open") == ["A", "B", "C"]
+    assert titles(status="won") == [won["title"]]
+    assert titles(tag="c") == ["C"]
+    for query, field in (({"stage": 999999}, "stage"), ({"sort": "price"}, "sort")):
+        response = client.get("/api/v1/deals", query)
+        assert response.status_code == 400 and set(response.json()["errors"]) == {field}

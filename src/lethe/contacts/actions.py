@@ -13,7 +13,7 @@ from lethe.audit import log
 from lethe.audit.models import Action
 from lethe.contacts.models import Contact
 from lethe.core import history
-from lethe.core.tags import set_tags
+from lethe.core.tags import add_tags_many, set_tags
 from lethe.customfields import values as customfields
 from lethe.vault import gate
 from lethe.vault.policy import Actor, Purpose
@@ -65,9 +65,7 @@ def create_contacts(
         contact.obtained_at = contact.obtained_at or today
         contacts.append(contact)
     Contact.objects.bulk_create(contacts)
-    for contact, (_, data) in zip(contacts, items, strict=True):
-        if data.get("tags"):
-            set_tags(contact, data["tags"])
+    add_tags_many(contacts, [data.get("tags") or [] for _, data in items])
     log.record(
         actor,
         Action.CREATE,

@@ -17,12 +17,14 @@ from lethe.core.api_errors import ErrorOut, field_error, form_errors
 from lethe.core.history_api import HistoryOut, business_changes
 from lethe.customfields import values as customfields
 from lethe.deals import actions
-from lethe.deals.forms import DealForm
-from lethe.deals.models import Deal, DealContact, Pipeline
+from lethe.deals.forms import DealForm, PipelineForm, StageForm
+from lethe.deals.models import Deal, DealContact, Pipeline, Stage
+from lethe.deals.queries import DealFilterForm
 from lethe.vault.policy import Role
 
 READERS = (Role.SALES, Role.SUPPORT, Role.FINANCE, Role.DPO)
 WRITERS = (Role.SALES,)
+ADMINS = (Role.ADMIN,)
 PAGE_SIZE = 50
 
 router = Router(tags=["deals"])
@@ -95,6 +97,18 @@ class PipelineOut(Schema):
     stages: list[StageOut]
 
 
+class PipelineIn(Schema):
+    name: str | None = None
+    position: int | None = None
+
+
+class StageIn(Schema):
+    name: str | None = None
+    kind: str | None = None
+    probability: int | None = None
+    position: int | None = None
+
+
 def _out(deal: Deal, custom: dict | None = None) -> dict:
     if custom is None:
         custom = customfields.read("deal", [deal.pk])[deal.pk]
@@ -138,6 +152,8 @@ def _form(payload: DealIn, deal: Deal | None = None) -> DealForm:
             owner=deal.owner_id,
             tags=", ".join(t.name for t in deal.tags.all()),
         )
+    if deal is not None and {"stage", "pipeline"} & set(given) and "lost_reason" not in given:
+        data["lost_reason"] = ""  # a move drops the old reason; a lost stage asks for one
     for name, value in given.items():
         data[name] = ", ".join(value or []) if name == "tags" else value
     return DealForm(data, instance=Deal.objects.get(pk=deal.pk) if deal else None)
@@ -180,27 +196,157 @@ def list_pipelines(request):
     ]
 
 
-@router.get("", response=DealPage, auth=RoleAuth(*READERS), summary="List deals")
+def _pipeline_out(pipeline: Pipeline) -> dict:
+    return {"id": pipeline.pk, "name": pipeline.name, "stages": list(pipeline.stages.all())}
+
+
+def _refused(exc: actions.PipelineError) -> Status:
+    """A rule of the pipeline refused the change: 409, naming what is wrong and why.
+
+    A name taken meanwhile (by a concurrent request) is bad input: 400.
+    """
+    status, detail = (400, "invalid input") if exc.field == "name" else (409, "refused")
+    errors = {exc.field: [exc.message]}
+    return Status(status, {"detail": f"{detail}: {exc.message}", "errors": errors})
+
+
+def _admin_write(request, form, write):
+    """Validate `form`, then run `write(actor, cleaned_data)`; errors as 400 or 409."""
+    if not form.is_valid():
+        return form_errors(form)
+    try:
+        return write(actor_for(request.auth, request=request), form.cleaned_data)
+    except actions.PipelineError as exc:
+        return _refused(exc)
+
+
+@router.post(
+    "/pipelines",
+    response={201: PipelineOut, 400: ErrorOut, 409: ErrorOut},
+    auth=RoleAuth(*ADMINS),
+    summary="Create a pipeline (with the stages New, Won and Lost)",
+)
+def create_pipeline(request, payload: PipelineIn):
+    def write(actor, data):
+        return Status(201, _pipeline_out(actions.create_pipeline(actor, data)))
+
+    return _admin_write(request, PipelineForm(payload.dict(exclude_unset=True)), write)
+
+
+@router.patch(
+    "/pipelines/{pipeline_id}",
+    response={200: PipelineOut, 400: ErrorOut, 409: ErrorOut},
+    auth=RoleAuth(*ADMINS),
+    summary="Rename a pipeline or move it (position 0 is first)",
+)
+def update_pipeline(request, pipeline_id: int, payload: PipelineIn):
+    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+
+    def write(actor, data):
+        return Status(200, _pipeline_out(actions.update_pipeline(actor, pipeline, data)))
+
+    form = PipelineForm(payload.dict(exclude_unset=True), instance=pipeline)
+    return _admin_write(request, form, write)
+
+
+@router.delete(
+    "/pipelines/{pipeline_id}",
+    response={204: None, 409: ErrorOut},
+    auth=RoleAuth(*ADMINS),
+    summary="Delete a pipeline that has no deals",
+)
+def delete_pipeline(request, pipeline_id: int):
+    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+    try:
+        actions.delete_pipeline(actor_for(request.auth, request=request), pipeline)
+    except actions.PipelineError as exc:
+        return _refused(exc)
+    return Status(204, None)
+
+
+@router.post(
+    "/pipelines/{pipeline_id}/stages",
+    response={201: StageOut, 400: ErrorOut, 409: ErrorOut},
+    auth=RoleAuth(*ADMINS),
+    summary="Add a stage to a pipeline (last unless a position is given)",
+)
+def create_stage(request, pipeline_id: int, payload: StageIn):
+    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+
+    def write(actor, data):
+        return Status(201, actions.create_stage(actor, pipeline, data))
+
+    form = StageForm(payload.dict(exclude_unset=True), pipeline=pipeline)
+    return _admin_write(request, form, write)
+
+
+@router.patch(
+    "/stages/{stage_id}",
+    response={200: StageOut, 400: ErrorOut, 409: ErrorOut},
+    auth=RoleAuth(*ADMINS),
+    summary="Rename, reorder, or change the kind or probability of a stage",
+)
+def update_stage(request, stage_id: int, payload: StageIn):
+    stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=stage_id)
+
+    def write(actor, data):
+        return Status(200, actions.update_stage(actor, stage, data))
+
+    form = StageForm(payload.dict(exclude_unset=True), pipeline=stage.pipeline, instance=stage)
+    return _admin_write(request, form, write)
+
+
+@router.delete(
+    "/stages/{stage_id}",
+    response={204: None, 409: ErrorOut},
+    auth=RoleAuth(*ADMINS),
+    summary="Delete a stage that has no deals (not a pipeline's last open stage)",
+)
+def delete_stage(request, stage_id: int):
+    stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=stage_id)
+    try:
+        actions.delete_stage(actor_for(request.auth, request=request), stage)
+    except actions.PipelineError as exc:
+        return _refused(exc)
+    return Status(204, None)
+
+
+@router.get(
+    "", response={200: DealPage, 400: ErrorOut}, auth=RoleAuth(*READERS), summary="List deals"
+)
 def list_deals(
     request,
     pipeline: int | None = None,
     stage: int | None = None,
+    status: str | None = None,
     owner: int | None = None,
     company: int | None = None,
+    tag: str | None = None,
     archived: bool = False,
+    sort: str | None = None,
     page: int = 1,
 ):
-    """Deals, newest first, by pipeline, stage, owner and company; 50 a page."""
-    deals = Deal.objects.filter(archived_at__isnull=not archived)
-    for name, value in (
-        ("pipeline_id", pipeline),
-        ("stage_id", stage),
-        ("owner_id", owner),
-        ("company_id", company),
-    ):
-        if value is not None:
-            deals = deals.filter(**{name: value})
-    paginator = Paginator(_loaded(deals), PAGE_SIZE)
+    """Deals by pipeline, stage, status (open/won/lost), owner, company and tag; 50 a page.
+
+    `sort`: title, amount, expected_close, updated or created, `-` first for descending
+    (default: newest first). The web list uses the same filters (lethe.deals.queries).
+    """
+    given = {
+        "pipeline": pipeline,
+        "stage": stage,
+        "status": status,
+        "owner": owner,
+        "company": company,
+        "tag": tag,
+        "archived": archived,
+        "sort": sort,
+    }
+    form = DealFilterForm(
+        {k: v for k, v in given.items() if v not in (None, False)}, default_sort="-created"
+    )
+    if not form.is_valid():
+        return form_errors(form)
+    paginator = Paginator(_loaded(form.deals()), PAGE_SIZE)
     current = paginator.get_page(page)
     rows = list(current)
     custom = customfields.read("deal", [d.pk for d in rows])

@@ -8,6 +8,16 @@ from lethe.core import tags
 from lethe.deals.models import Deal, Pipeline, Stage
 
 
+def _check_lost_reason(form: forms.Form, stage: Stage | None, reason: str | None) -> None:
+    """A lost deal says why it was lost; an open or won one has no lost reason."""
+    if stage is None or "lost_reason" in form.errors:
+        return
+    if stage.kind == Stage.Kind.LOST and not reason:
+        form.add_error("lost_reason", "choose why the deal was lost")
+    elif reason and stage.kind != Stage.Kind.LOST:
+        form.add_error("lost_reason", "only a lost deal has a lost reason")
+
+
 class DealForm(forms.ModelForm):
     """A deal's fields; the stage must belong to the pipeline (default: its first stage)."""
 
@@ -30,6 +40,7 @@ class DealForm(forms.ModelForm):
             "lost_reason",
             "tags",
         ]
+        widgets = {"expected_close": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,9 +85,91 @@ class DealForm(forms.ModelForm):
         if stage is None or stage.pipeline_id != pipeline.pk:
             self.add_error("stage", f"not a stage of the pipeline {pipeline.name!r}")
         data["pipeline"], data["stage"] = pipeline, stage
-        if data.get("lost_reason") and stage is not None and stage.kind != Stage.Kind.LOST:
-            self.add_error("lost_reason", "only a lost deal has a lost reason")
+        _check_lost_reason(self, stage, data.get("lost_reason"))
         return data
 
     def save(self, commit=True):
         raise NotImplementedError("deals are saved through lethe.deals.actions")
+
+
+class MoveForm(forms.Form):
+    """Move a deal to another stage of its pipeline (the board's card form)."""
+
+    stage = forms.ModelChoiceField(queryset=Stage.objects.none())
+    lost_reason = forms.ChoiceField(
+        choices=[("", "(lost reason)"), *Deal.LostReason.choices], required=False
+    )
+
+    def __init__(self, *args, deal: Deal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = Stage.objects.filter(pipeline_id=deal.pipeline_id)
+
+    def clean(self):
+        data = super().clean()
+        _check_lost_reason(self, data.get("stage"), data.get("lost_reason"))
+        return data
+
+
+def _unique_name(queryset, name: str, instance) -> str:
+    name = name.strip()
+    if not name:
+        raise forms.ValidationError("enter a name")
+    if instance is not None:
+        queryset = queryset.exclude(pk=instance.pk)
+    if queryset.filter(name__iexact=name).exists():
+        raise forms.ValidationError(f"the name {name!r} is taken")
+    return name
+
+
+class PipelineForm(forms.Form):
+    """A pipeline's name (unique) and its place in the list (0 = first).
+
+    A plain form, not a ModelForm: the action compares the cleaned data with the
+    unchanged record.
+    """
+
+    name = forms.CharField(max_length=100, required=False)
+    position = forms.IntegerField(min_value=0, max_value=1000, required=False)
+
+    def __init__(self, *args, instance: Pipeline | None = None, **kwargs):
+        if instance is not None and not kwargs.get("initial"):
+            kwargs["initial"] = {"name": instance.name, "position": instance.position}
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        self.fields["name"].required = instance is None  # an edit may move only
+
+    def clean_name(self):
+        name = self.cleaned_data.get("name")
+        if self.instance is not None and not name:
+            return self.instance.name
+        return _unique_name(Pipeline.objects.all(), name or "", self.instance)
+
+
+class StageForm(forms.Form):
+    """A stage's name (unique in its pipeline), kind, probability and place (0 = first)."""
+
+    name = forms.CharField(max_length=100, required=False)
+    kind = forms.ChoiceField(choices=Stage.Kind.choices, required=False)
+    probability = forms.IntegerField(min_value=0, max_value=100, required=False)
+    position = forms.IntegerField(min_value=0, max_value=1000, required=False)
+
+    def __init__(self, *args, pipeline: Pipeline, instance: Stage | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pipeline, self.instance = pipeline, instance
+        self.fields["name"].required = instance is None  # an edit may change one field
+
+    def clean_name(self):
+        name = self.cleaned_data.get("name")
+        if self.instance is not None and not name:
+            return self.instance.name
+        return _unique_name(self.pipeline.stages.all(), name or "", self.instance)
+
+    def clean_kind(self):
+        kind = self.cleaned_data.get("kind")
+        return kind or (self.instance.kind if self.instance else Stage.Kind.OPEN)
+
+    def clean_probability(self):
+        probability = self.cleaned_data.get("probability")
+        if probability is None:
+            return self.instance.probability if self.instance else 0
+        return probability

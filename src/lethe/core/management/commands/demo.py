@@ -40,7 +40,7 @@ INDUSTRIES = (
     "Media",
     "Education",
 )
-BATCH = 100
+BATCH = 500
 
 
 class Command(BaseCommand):
@@ -51,21 +51,30 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--people", type=int, default=200, help="people to create (default 200)"
+            "--contacts",
+            "--people",
+            dest="contacts",
+            type=int,
+            default=2000,
+            help="contacts to create (default 2000; a tenth as many companies, five "
+            "activities per contact)",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=None, help="make the same data again (default: random)"
         )
         parser.add_argument("--no-serve", action="store_true", help="fill in data, do not serve")
         add_server_arguments(parser)
 
-    def handle(self, *args, people, no_serve, **options):
-        if people < 0:
-            raise CommandError("--people must be 0 or more")
+    def handle(self, *args, contacts, seed, no_serve, **options):
+        if contacts < 0:
+            raise CommandError("--contacts must be 0 or more")
         call_command("init", verbosity=0, stdout=self.stdout)
         if environment.data_kind() != Installation.DataKind.SYNTHETIC:
             raise CommandError("demo data goes only into a database marked synthetic")
         password = secrets.token_urlsafe(12)
         self.reset_demo_users(password)
         if not Subject.objects.exists():
-            self.fill(people)
+            self.fill(contacts, secrets.randbits(32) if seed is None else seed)
         scheme = "https" if settings.CONFIG.tls else "http"
         host = options["host"]
         self.stdout.write("")
@@ -75,33 +84,30 @@ class Command(BaseCommand):
         if not no_serve:
             serve(self.stdout, **options)
 
-    def fill(self, count):
+    def fill(self, count, seed):
         """Create companies and contacts, owned in turn by the demo sales and support users."""
         actor = Actor.system("demo")
-        rng = random.Random(secrets.randbits(32))  # noqa: S311 - demo data, not secrets
+        rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
         faker = Faker("sv_SE")
-        faker.seed_instance(rng.randrange(2**32))
+        faker.seed_instance(seed)
         owners = list(
             User.objects.filter(email__in=[f"sales@{DEMO_DOMAIN}", f"support@{DEMO_DOMAIN}"])
         )
-        companies = [
-            companies_actions.create_company(
-                actor,
-                {
-                    "name": faker.company(),
-                    "city": faker.city(),
-                    "country": "SE",
-                    "industry": rng.choice(INDUSTRIES),
-                    "size": rng.choice(Company.Size.values),
-                },
-                owner=rng.choice(owners),
+        companies = []
+        org_numbers = set()
+        while len(companies) < max(1, count // 10):
+            fields = synthetic.company(rng, faker)
+            if fields["org_number"] in org_numbers:
+                continue
+            org_numbers.add(fields["org_number"])
+            fields.update(industry=rng.choice(INDUSTRIES), size=rng.choice(Company.Size.values))
+            companies.append(
+                companies_actions.create_company(actor, fields, owner=rng.choice(owners))
             )
-            for _ in range(max(1, count // 10))
-        ]
         stages = Contact.Stage.values
         batch = []
         with tqdm(total=count, unit="person", desc="demo data", disable=None) as bar:
-            for person in synthetic.people(count, seed=rng.randrange(2**32)):
+            for person in synthetic.people(count, seed=seed):
                 batch.append(
                     (
                         person,
@@ -127,10 +133,13 @@ class Command(BaseCommand):
         """Give most companies a deal or two, in every stage, with their contacts in roles."""
         stages = list(Stage.objects.select_related("pipeline"))
         lost_reasons = Deal.LostReason.values
+        made = 0
         for company in companies:
             people = list(Contact.objects.filter(company=company)[:3])
             for number in range(rng.choice([0, 1, 1, 2])):
-                stage = rng.choice(stages)
+                # The first deals go through every stage in turn, so every stage has one.
+                stage = stages[made] if made < len(stages) else rng.choice(stages)
+                made += 1
                 deal = deals_actions.create_deal(
                     actor,
                     {

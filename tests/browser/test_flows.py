@@ -1,0 +1,89 @@
+"""The main flow in a real browser: log in, find a contact by the first letters of the
+surname, open it, log a call, move a deal on, and see both on the timeline."""
+
+import pytest
+
+from lethe.accounts.models import RoleGrant, User
+from lethe.companies.models import Company
+from lethe.contacts.actions import create_contact
+from lethe.deals.models import Deal, DealContact, Pipeline, Stage
+from lethe.vault.policy import Actor, Purpose
+from tests.conftest import ALL
+from tests.helpers import PASSWORD
+
+pytestmark = pytest.mark.django_db(databases=ALL, transaction=True)
+
+
+@pytest.fixture
+def seller():
+    user = User.objects.create_user("saljare@lethe.example", PASSWORD)
+    RoleGrant.objects.create(user=user, role="sales")
+    return user
+
+
+@pytest.fixture
+def world(seller):
+    company = Company.objects.create(name="Fjällbolaget AB", city="Kiruna", owner=seller)
+    contact = create_contact(
+        Actor.system("tests"),
+        Purpose.CUSTOMER_RELATIONSHIP,
+        {"first_name": "Åsa", "last_name": "Öström", "email": ["asa.ostrom@example.com"]},
+        {"company": company},
+        owner=seller,
+    )
+    # Transactional tests empty the tables between tests, migration data included, so
+    # the flow brings its own pipeline.
+    pipeline = Pipeline.objects.create(name="Nyförsäljning")
+    first, second, *_ = Stage.objects.bulk_create(
+        Stage(pipeline=pipeline, name=name, position=i, probability=p, kind=kind)
+        for i, (name, p, kind) in enumerate(
+            [("Kvalificering", 10, "open"), ("Offert", 50, "open"), ("Vunnen", 100, "won")]
+        )
+    )
+    deal = Deal.objects.create(
+        title="Fjällbolaget: licenser",
+        company=company,
+        amount=120000,
+        pipeline=first.pipeline,
+        stage=first,
+        owner=seller,
+    )
+    DealContact.objects.create(deal=deal, contact=contact, role="decision_maker")
+    return {"company": company, "contact": contact, "deal": deal, "next": second}
+
+
+def log_in(page, live_server, email):
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_log_in_find_a_contact_by_surname_prefix_and_open_it(page, live_server, world, shots):
+    log_in(page, live_server, "saljare@lethe.example")
+    shots(page, "home")
+    page.get_by_role("link", name="Contacts").first.click()
+    page.get_by_label("Search (name, e-mail, phone or identity number)").fill("ost")
+    page.get_by_role("button", name="Search").click()
+    shots(page, "contacts-search")
+    page.get_by_role("link", name="Åsa Öström").click()
+    page.wait_for_url(f"{live_server.url}/contacts/{world['contact'].pk}/")
+    assert "asa.ostrom@example.com" in page.content()
+    shots(page, "contact")
+
+
+def test_move_a_deal_to_the_next_stage_on_the_board(page, live_server, world, shots):
+    log_in(page, live_server, "saljare@lethe.example")
+    page.get_by_role("link", name="Deals").first.click()
+    shots(page, "deals")
+    deal, nxt = world["deal"], world["next"]
+    page.goto(f"{live_server.url}/deals/board/{deal.pipeline_id}/")
+    card = page.locator("article.deal-card", has_text=deal.title)
+    assert card.get_by_label("Move to").input_value() == str(nxt.pk)
+    card.get_by_role("button", name="Move").click()
+    column = page.locator("section.column", has=page.get_by_role("heading", name=nxt.name))
+    column.locator("article.deal-card", has_text=deal.title).wait_for()
+    deal.refresh_from_db()
+    assert deal.stage_id == nxt.pk
+    shots(page, "board")
