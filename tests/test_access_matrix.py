@@ -4,6 +4,7 @@ Adding a URL without a rule here fails test_every_url_has_a_rule; a view that le
 the wrong role in (or keeps the right one out) fails the request matrix.
 """
 
+import datetime
 import json
 import uuid
 
@@ -13,6 +14,7 @@ from django.urls import get_resolver
 
 from lethe.accounts.access import PUBLIC, SIGNED_IN
 from lethe.accounts.models import RoleGrant, User
+from lethe.activities.actions import create_activity
 from lethe.api import api
 from lethe.attachments import actions as attachments
 from lethe.attachments.registry import resolve as attachment_record
@@ -142,6 +144,36 @@ MATRIX = {
     "api:read_deal": ("get", "/api/v1/deals/{deal}", DEALS, None, 200),
     "api:update_deal": ("patch", "/api/v1/deals/{deal}", DEALS_WRITE, {"title": "Renamed"}, 200),
     "api:archive_deal": ("post", "/api/v1/deals/{deal}/archive", DEALS_WRITE, None, 200),
+    "activities:tasks": ("get", "/activities/tasks/", CRM, None, 200),
+    "activities:log": ("get", "/activities/contact/{contact}/log/", CRM_WRITE, None, 200),
+    "activities:complete": ("post", "/activities/{activity}/done/", CRM_WRITE, None, 303),
+    "api:list_activities": ("get", "/api/v1/activities", CRM, None, 200),
+    "api:create_activity": (
+        "post",
+        "/api/v1/activities",
+        CRM_WRITE,
+        {"kind": "note", "company": "{company}", "body": "Matrix"},
+        201,
+    ),
+    "api:read_activity": ("get", "/api/v1/activities/{activity}", CRM, None, 200),
+    "api:update_activity": (
+        "patch",
+        "/api/v1/activities/{activity}",
+        CRM_WRITE,
+        {"due_date": "2030-01-02"},
+        200,
+    ),
+    "api:complete_activity": (
+        "post",
+        "/api/v1/activities/{activity}/complete",
+        CRM_WRITE,
+        None,
+        200,
+    ),
+    "api:reopen_activity": ("post", "/api/v1/activities/{activity}/reopen", CRM_WRITE, None, 200),
+    "api:archive_activity": ("post", "/api/v1/activities/{activity}/archive", CRM_WRITE, None, 200),
+    "api:restore_activity": ("post", "/api/v1/activities/{activity}/restore", CRM_WRITE, None, 200),
+    "api:delete_activity": ("delete", "/api/v1/activities/{activity}", CRM_WRITE, None, 204),
     "api:restore_deal": ("post", "/api/v1/deals/{deal}/restore", DEALS_WRITE, None, 200),
     "api:deal_history": ("get", "/api/v1/deals/{deal}/history", DEALS, None, 200),
     "api:list_custom_fields": ("get", "/api/v1/custom-fields", FIELDS_READ, None, 200),
@@ -220,6 +252,7 @@ IDS = (
     "api_pipeline",
     "api_stage",
     "field",
+    "activity",
 )
 
 
@@ -303,6 +336,11 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     )
     first, second = Stage.objects.order_by("pipeline", "position")[:2]
     deal = Deal.objects.create(title="Matrix deal", pipeline=first.pipeline, stage=first)
+    activity = create_activity(
+        Actor.system("tests"),
+        Purpose.CUSTOMER_RELATIONSHIP,
+        {"kind": "task", "company": company, "due_date": datetime.date(2030, 1, 1), "body": "x"},
+    )
     field = CustomField.objects.create(entity="company", key="tier", label="Tier", type="text")
     system = Actor.system("tests")
     spare, api_spare = (create_pipeline(system, {"name": name}) for name in ("Spare", "API spare"))
@@ -316,6 +354,7 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
         "api_pipeline": api_spare.pk,
         "api_stage": create_stage(system, api_spare, STAGE).pk,
         "field": field.pk,
+        "activity": activity.pk,
     }
     files = [
         attachments.upload(
@@ -331,6 +370,8 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
         path = path.format_map(ids)
+        if body is not None and name.startswith("api:"):  # ids in an API body: "{company}"
+            body = {k: v.format_map(ids) if isinstance(v, str) else v for k, v in body.items()}
         if body is None:
             response = request(path)
         elif name.startswith("api:"):

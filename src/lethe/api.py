@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from ninja import NinjaAPI
 
+from lethe.activities.api import router as activities_router
 from lethe.attachments.api import router as attachments_router
 from lethe.audit.api import router as audit_router
 from lethe.companies.api import router as companies_router
@@ -29,5 +30,6 @@ api.add_router("/audit/", audit_router)
 api.add_router("/companies", companies_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/deals", deals_router)
+api.add_router("/activities", activities_router)
 api.add_router("/custom-fields", customfields_router)
 api.add_router("/attachments", attachments_router)

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "lethe.companies",
     "lethe.contacts",
     "lethe.deals",
+    "lethe.activities",
     "lethe.customfields",
     "lethe.imports",
     "lethe.attachments",

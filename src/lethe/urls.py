@@ -14,6 +14,7 @@ urlpatterns = [
     path("audit/", include("lethe.audit.urls")),
     path("companies/", include("lethe.companies.urls")),
     path("contacts/", include("lethe.contacts.urls")),
+    path("activities/", include("lethe.activities.urls")),
     path("settings/custom-fields/", include("lethe.customfields.urls")),
     path("deals/", include("lethe.deals.urls")),
     path("imports/", include("lethe.imports.urls")),

@@ -87,3 +87,32 @@ def test_move_a_deal_to_the_next_stage_on_the_board(page, live_server, world, sh
     deal.refresh_from_db()
     assert deal.stage_id == nxt.pk
     shots(page, "board")
+
+
+def test_log_a_call_on_the_contact_page_and_see_it_on_the_timeline(page, live_server, world, shots):
+    from lethe.activities.models import Activity
+
+    log_in(page, live_server, "saljare@lethe.example")
+    contact = world["contact"]
+    page.goto(f"{live_server.url}/contacts/{contact.pk}/")
+    page.get_by_label("Kind").select_option("call")
+    page.get_by_label("Text").fill("Ringde om licenserna <b>nu</b>")
+    page.get_by_role("button", name="Log activity").click()
+    timeline = page.locator("ol.timeline")
+    timeline.get_by_text("Ringde om licenserna <b>nu</b>").wait_for()
+    assert page.url == f"{live_server.url}/contacts/{contact.pk}/"  # swapped in, no reload
+    assert timeline.get_by_text(world["deal"].title).count() == 1
+    page.get_by_label("Kind").select_option("task")
+    page.get_by_label("Text").fill("Skicka offert")
+    page.get_by_role("button", name="Log activity").click()
+    page.locator("#due_date-error").wait_for()
+    assert "give a task a due date" in page.locator("#due_date-error").inner_text()
+    page.get_by_label("Due date (tasks)").fill("2030-05-01")
+    page.get_by_role("button", name="Log activity").click()
+    timeline.get_by_text("Skicka offert").wait_for()
+    shots(page, "contact-timeline")
+    page.get_by_role("link", name="My tasks").click()
+    task = page.locator("ol.tasks > li", has_text="Skicka offert")
+    task.get_by_role("button", name="Done").click()
+    task.wait_for(state="detached")
+    assert Activity.objects.get(kind="task").done_at is not None

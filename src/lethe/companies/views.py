@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from lethe.accounts.access import roles_required
 from lethe.accounts.actions import actor_for
 from lethe.accounts.models import User
+from lethe.activities import timeline
 from lethe.attachments.views import section as attachments_section
 from lethe.companies.api import READERS, WRITERS
 from lethe.companies.models import Company
@@ -90,6 +91,7 @@ def company_detail(request, company_id: int):
             "company": company,
             "contacts": [(c, values[c.subject_id]) for c in contacts],
             "deals": company.deals.filter(archived_at__isnull=True).select_related("stage"),
+            **timeline.for_company(actor, company, purpose),
             "custom_rows": display.rows("company", company.pk),
             "attachments": attachments_section(request, "company", company.pk),
         },

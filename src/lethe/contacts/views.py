@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from lethe.accounts.access import roles_required
 from lethe.accounts.actions import actor_for
 from lethe.accounts.models import User
+from lethe.activities import timeline
 from lethe.attachments.views import section as attachments_section
 from lethe.audit.queries import reads_of
 from lethe.companies.models import Company
@@ -116,5 +117,6 @@ def contact_detail(request, contact_id: int):
             "deals": contact.deals.select_related("stage"),
             "reads_link": reads_link,
             "attachments": attachments_section(request, "contact", contact.pk),
+            **timeline.for_contact(request, actor, contact, purpose),
         },
     )

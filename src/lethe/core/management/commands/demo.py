@@ -13,6 +13,7 @@ from tqdm import tqdm
 from lethe import synthetic
 from lethe.accounts import actions
 from lethe.accounts.models import User
+from lethe.activities import demo as activities_demo
 from lethe.attachments import demo as attachments_demo
 from lethe.companies import actions as companies_actions
 from lethe.companies.models import Company
@@ -128,6 +129,7 @@ class Command(BaseCommand):
                 bar.update(len(batch))
         self.fill_deals(actor, rng, companies, owners)
         attachments_demo.fill(actor, rng, faker)
+        activities_demo.fill(actor, rng, faker)
 
     def fill_deals(self, actor, rng, companies, owners):
         """Give most companies a deal or two, in every stage, with their contacts in roles."""
