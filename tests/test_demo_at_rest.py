@@ -1,6 +1,7 @@
 """I1 on a whole installation: after `lethe demo`, no file in the data dir holds plaintext
-personal data: no name, e-mail, phone or identity number of a demo person in the
-databases (main and keystore, with their WAL files) or anywhere else in the data dir."""
+personal data: no name, e-mail, phone or identity number of a demo person, no activity
+text and no attachment content, in the databases (main and keystore, with their WAL
+files), the attachment store or anywhere else in the data dir."""
 
 import sqlite3
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lethe import synthetic
+from lethe.activities.demo import OPENINGS
 from tests.test_cli import clean_env, run
 from tests.vault.test_at_rest import encodings, needles
 
@@ -38,10 +40,19 @@ def business_text(data_dir: Path) -> str:
     return "\n".join(" ".join(row) for row in rows).lower()
 
 
+# Fixed words every demo activity text and attachment starts with: found at rest, they
+# would mean notes or files were stored unsealed.
+CONTENT = {
+    *OPENINGS,
+    "Mötesanteckningar",  # the demo's meeting-note files
+    "Sammanfattning:",  # the demo's PDF files
+}
+
+
 def demo_needles(data_dir: Path) -> set[bytes]:
     business = business_text(data_dir)
     people = list(synthetic.people(CONTACTS, seed=SEED))
-    texts = {text for person in people for text in needles(person)}
+    texts = {text for person in people for text in needles(person)} | CONTENT
     return {e for text in texts if text.lower() not in business for e in encodings(text)}
 
 
@@ -68,6 +79,10 @@ def test_the_scan_sees_the_demo_people(demo_dir):
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )
     assert int(out.stdout.strip()) > CONTACTS
+    # Activities and files were made, so the scan covered their sealed forms too.
+    assert len(list((demo_dir / "attachments").rglob("*"))) >= CONTACTS // 5
+    with sqlite3.connect(demo_dir / "lethe.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM activities_activity").fetchone()[0] > CONTACTS
     # The demo's e-mail addresses are derived from the same seed: check one blind-index
     # lookup finds the first person, proving these needles are the stored people.
     person = next(synthetic.people(CONTACTS, seed=SEED))

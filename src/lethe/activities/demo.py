@@ -15,10 +15,21 @@ from lethe.deals.models import Deal
 from lethe.vault.policy import Actor, Purpose
 
 KINDS = [k for k in Activity.Kind.values if k != Activity.Kind.TASK]
+# Every demo text opens with one of these, so a scan of the files at rest can look for
+# them (tests/test_demo_at_rest.py): they must only ever be stored sealed.
+OPENINGS = (
+    "Ringde om offerten.",
+    "Skickade avtalsförslaget.",
+    "Möte om införandet.",
+    "Uppföljning efter demon.",
+    "Frågade efter referenskunder.",
+)
+TWO_YEARS_IN_MINUTES = 60 * 24 * 730
+BATCH = 5000
 
 
-def fill(actor: Actor, rng: random.Random, faker: Faker, per_contact: int = 3) -> int:
-    """Create about `per_contact` activities per contact in one batch; return how many."""
+def fill(actor: Actor, rng: random.Random, faker: Faker, per_contact: int = 5) -> int:
+    """Create about `per_contact` activities per contact over two years; return how many."""
     contacts = list(Contact.objects.select_related("company", "owner"))
     deals = {}
     for deal in Deal.objects.exclude(company=None):
@@ -32,13 +43,14 @@ def fill(actor: Actor, rng: random.Random, faker: Faker, per_contact: int = 3) -
         colleagues = [c for c in by_company[contact.company_id] if c.pk != contact.pk][:5]
         for _ in range(rng.randint(0, per_contact * 2)):
             kind = rng.choice([*KINDS, Activity.Kind.TASK])
-            text = faker.sentence(nb_words=rng.randint(6, 16))
+            text = f"{rng.choice(OPENINGS)} {faker.sentence(nb_words=rng.randint(6, 16))}"
             if colleagues and rng.random() < 0.2:
                 text += f" Se även @[contact:{rng.choice(colleagues).pk}]."
             items.append(
                 {
                     "kind": kind,
-                    "occurred_at": now - datetime.timedelta(minutes=rng.randint(0, 60 * 24 * 365)),
+                    "occurred_at": now
+                    - datetime.timedelta(minutes=rng.randint(0, TWO_YEARS_IN_MINUTES)),
                     "due_date": timezone.localdate() + datetime.timedelta(days=rng.randint(-10, 30))
                     if kind == Activity.Kind.TASK
                     else None,
@@ -50,5 +62,8 @@ def fill(actor: Actor, rng: random.Random, faker: Faker, per_contact: int = 3) -
                     "participants": colleagues[:1] if kind == Activity.Kind.MEETING else [],
                 }
             )
-    actions.create_activities(actor, Purpose.CUSTOMER_RELATIONSHIP, items)
+    for start in range(0, len(items), BATCH):
+        actions.create_activities(
+            actor, Purpose.CUSTOMER_RELATIONSHIP, items[start : start + BATCH]
+        )
     return len(items)
