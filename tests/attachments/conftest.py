@@ -84,6 +84,14 @@ def make_deal():
     return Deal.objects.create(title="Norrsken pilot", pipeline=first.pipeline, stage=first)
 
 
+def make_activity(**links):
+    from django.utils import timezone
+
+    from lethe.activities.models import Activity
+
+    return Activity.objects.create(kind="note", occurred_at=timezone.now(), **links)
+
+
 @pytest.fixture
 def record_of():
     """Return a function making a record of a kind the user (a salesperson) may write."""
@@ -93,6 +101,8 @@ def record_of():
             return make_contact(user)
         if kind == "company":
             return make_company()
+        if kind == "activity":  # about a person the user owns: the person's file
+            return make_activity(contact=make_contact(user), owner=user)
         return make_deal()
 
     return make

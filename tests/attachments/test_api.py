@@ -30,7 +30,7 @@ from tests.helpers import client_with as signed_in
 
 pytestmark = pytest.mark.django_db(databases=ALL)
 
-KINDS = ["contact", "company", "deal"]
+KINDS = ["contact", "company", "deal", "activity"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -271,3 +271,16 @@ def test_only_a_role_holder_may_call_the_endpoints(client):
     assert client.get(api_path("company", company.pk)).status_code == 401
     nobody, _ = signed_in(None)
     assert nobody.get(api_path("company", company.pk)).status_code == 403
+
+
+def test_an_activity_without_a_person_keeps_its_files_under_its_own_record_key():
+    from tests.attachments.conftest import make_activity
+
+    client, _ = signed_in("sales")
+    activity = make_activity(company=make_company())
+    response = upload(client, "activity", activity.pk, "Protokoll.pdf", PDF)
+    assert response.status_code == 201, response.content
+    attachment = Attachment.objects.get()
+    assert attachment.subject_id is None
+    assert attachment.record_key_id == records.key_for("activity", activity.pk).id
+    assert client.get(response.json()["url"]).content == PDF

@@ -31,7 +31,7 @@ def memo_kind():
 
 
 def test_a_registered_kind_takes_files_under_its_own_rules(memo_kind):
-    assert registry.kinds() == ["company", "contact", "deal", "memo"]
+    assert registry.kinds() == ["activity", "company", "contact", "deal", "memo"]
     record = Company.objects.create(name="Memo", industry="memo")
     support, _ = signed_in("support")
     created = upload(support, "memo", record.pk)

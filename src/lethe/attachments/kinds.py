@@ -1,4 +1,4 @@
-"""Contacts, companies and deals take attachments: their registrations."""
+"""Contacts, companies, deals and activities take attachments: their registrations."""
 
 from __future__ import annotations
 
@@ -39,9 +39,23 @@ def deal(actor: Actor, object_id: int) -> Record | None:
     return Record("deal", found.pk, found, frozenset(READERS), frozenset(WRITERS))
 
 
+def activity(actor: Actor, object_id: int) -> Record | None:
+    """An activity's files: the person's when it is about a contact (sealed under their
+    key), else under the activity's own record key; the activities API's rules."""
+    from lethe.activities.api import READERS, WRITERS
+    from lethe.activities.models import Activity
+
+    found = Activity.objects.select_related("contact__subject").filter(pk=object_id).first()
+    if found is None:
+        return None
+    subject = found.contact.subject if found.contact_id else None
+    return Record("activity", found.pk, found, frozenset(READERS), frozenset(WRITERS), subject)
+
+
 def register_crm_records() -> None:
     register("contact", contact, page="contacts:detail")
     register("company", company, page="companies:detail")
     # The deal page is being built; until "deals:detail" exists the pages go back to
     # the page the form was on.
     register("deal", deal, page="deals:detail")
+    register("activity", activity)
