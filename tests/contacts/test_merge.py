@@ -300,3 +300,45 @@ def test_files_and_custom_values_of_the_other_contact_follow_it(
     assert opened.data == b"%PDF-1.7 avtal" and opened.name == "avtal.pdf"
     with pytest.raises(BlobMissing):
         get_store().get(old_blob)  # the file sealed under the erased key is gone
+
+
+def test_activities_about_and_mentioning_the_other_contact_follow_it(owner, pair):
+    from django.utils import timezone
+
+    from lethe.activities import actions as activities
+    from lethe.activities.models import Activity, ActivityMention
+    from lethe.vault import documents
+
+    client, user = owner
+    kept, other = pair
+    third = contact_of(user, {"last_name": "Tredjesson"})
+    now, cr = timezone.now(), Purpose.CUSTOMER_RELATIONSHIP
+    about = activities.create_activity(
+        SYSTEM, cr, {"kind": "call", "occurred_at": now, "contact": other, "body": "Ringde."}
+    )
+    naming = activities.create_activity(
+        SYSTEM,
+        cr,
+        {
+            "kind": "note",
+            "occurred_at": now,
+            "contact": third,
+            "body": f"Prata med @[contact:{other.pk}] om avtalet.",
+            "participants": [other],
+        },
+    )
+    response = post(client, f"/api/v1/contacts/{kept.pk}/merge", {"from": other.pk})
+    assert response.status_code == 200, response.content
+    about.refresh_from_db()
+    assert about.contact_id == kept.pk
+    me = reader(user)
+    texts = documents.open_many(
+        me, cr, [Activity.objects.get(pk=a.pk).body for a in (about, naming)]
+    )
+    assert sorted(texts.values()) == sorted(
+        ["Ringde.", f"Prata med @[contact:{kept.pk}] om avtalet."]
+    )
+    assert list(
+        ActivityMention.objects.filter(activity=naming).values_list("subject", flat=True)
+    ) == [kept.subject_id]
+    assert list(naming.participant_links.values_list("subject", flat=True)) == [kept.subject_id]

@@ -6,3 +6,9 @@ class ActivitiesConfig(AppConfig):
 
     name = "lethe.activities"
     label = "activities"
+
+    def ready(self):
+        from lethe.activities.merging import move_activities
+        from lethe.contacts.merge import on_merge
+
+        on_merge(move_activities)

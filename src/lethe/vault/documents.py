@@ -14,7 +14,7 @@ another record, person or kind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from uuid import UUID, uuid4
 
 from django.db import transaction
@@ -329,6 +329,45 @@ def move_blob(
     )
 
 
+def rewrite(
+    actor: Actor, documents: Iterable[Document], change: Callable[[str], str], *, reason: str
+) -> int:
+    """Open each text, apply `change` and seal the result again, under the same key.
+
+    For Lethe's own jobs that must edit text nobody reads: a merge pointing mentions
+    of one contact at another, an erasure replacing a person's mentions. One audit
+    event names the people whose texts changed. Returns how many changed.
+    """
+    _only_system(actor, "rewrite sealed texts")
+    documents = list(documents)
+    found = keys.unwrap_many({_owner_key(d) for d in documents})
+    changed = []
+    for document in documents:
+        pair = _owner_key(document)
+        if found.get(pair) is None:
+            continue
+        cipher = crypto.cipher(found[pair])
+        place = _place(pair[0], document.kind, document.id)
+        text = crypto.open_(cipher, document.ciphertext, table=TEXT_TABLE, **place).decode()
+        new = change(text)
+        if new != text:
+            document.ciphertext = crypto.seal(cipher, new.encode(), table=TEXT_TABLE, **place)
+            changed.append(document)
+    with transaction.atomic():
+        for document in changed:
+            document.save(update_fields=["ciphertext", "updated_at"])
+        if changed:
+            log.record(
+                actor,
+                Action.UPDATE,
+                subjects=sorted({d.subject_id for d in changed if d.subject_id}),
+                categories=[CONTENT],
+                purpose="",
+                detail={"documents": len(changed), "reason": reason},
+            )
+    return len(changed)
+
+
 __all__ = [
     "ERASED",
     "RECORD_SCOPE",
@@ -341,6 +380,7 @@ __all__ = [
     "open_blob",
     "open_many",
     "replace",
+    "rewrite",
     "seal",
     "seal_blob",
     "shred_records",
