@@ -96,14 +96,14 @@ def test_log_a_call_on_the_contact_page_and_see_it_on_the_timeline(page, live_se
     contact = world["contact"]
     page.goto(f"{live_server.url}/contacts/{contact.pk}/")
     page.get_by_label("Kind").select_option("call")
-    page.get_by_label("Text").fill("Ringde om licenserna <b>nu</b>")
+    page.get_by_role("textbox", name="Text").fill("Ringde om licenserna <b>nu</b>")
     page.get_by_role("button", name="Log activity").click()
     timeline = page.locator("ol.timeline")
     timeline.get_by_text("Ringde om licenserna <b>nu</b>").wait_for()
     assert page.url == f"{live_server.url}/contacts/{contact.pk}/"  # swapped in, no reload
     assert timeline.get_by_text(world["deal"].title).count() == 1
     page.get_by_label("Kind").select_option("task")
-    page.get_by_label("Text").fill("Skicka offert")
+    page.get_by_role("textbox", name="Text").fill("Skicka offert")
     page.get_by_role("button", name="Log activity").click()
     page.locator("#due_date-error").wait_for()
     assert "give a task a due date" in page.locator("#due_date-error").inner_text()
@@ -116,3 +116,38 @@ def test_log_a_call_on_the_contact_page_and_see_it_on_the_timeline(page, live_se
     task.get_by_role("button", name="Done").click()
     task.wait_for(state="detached")
     assert Activity.objects.get(kind="task").done_at is not None
+
+
+def test_the_day_to_day_flow_from_search_to_timeline(page, live_server, world, shots):
+    """The issue's flow in one go: find by surname prefix, open, log a call, move the
+    deal on, and see both on the contact's timeline."""
+    log_in(page, live_server, "saljare@lethe.example")
+    page.get_by_label("Search", exact=True).fill("öst")
+    page.get_by_role("button", name="Go").click()
+    shots(page, "search")
+    page.get_by_role("link", name="Åsa Öström").first.click()
+    contact, deal, nxt = world["contact"], world["deal"], world["next"]
+    page.wait_for_url(f"{live_server.url}/contacts/{contact.pk}/")
+    assert page.title() == "Contact · Lethe"
+    assert page.get_by_role("heading", level=1).inner_text() == "Åsa Öström"
+    page.get_by_label("Kind").select_option("call")
+    page.get_by_role("textbox", name="Text").fill("Ringde om förnyelsen")
+    page.get_by_role("button", name="Log activity").click()
+    page.locator("ol.timeline").get_by_text("Ringde om förnyelsen").wait_for()
+    page.goto(f"{live_server.url}/deals/board/{deal.pipeline_id}/")
+    page.locator("article.deal-card", has_text=deal.title).get_by_role(
+        "button", name="Move"
+    ).click()
+    page.locator("section.column", has=page.get_by_role("heading", name=nxt.name)).locator(
+        "article.deal-card", has_text=deal.title
+    ).wait_for()
+    page.goto(f"{live_server.url}/contacts/{contact.pk}/")
+    timeline = page.locator("ol.timeline")
+    assert timeline.get_by_text("Ringde om förnyelsen").count() == 1
+    deal_entry = timeline.locator("li.timeline-deal", has_text=deal.title)
+    assert nxt.name in deal_entry.inner_text()
+    shots(page, "timeline")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    shots(page, "contact-phone")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the contact page scrolls sideways on a phone by {overflow}px"

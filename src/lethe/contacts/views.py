@@ -113,6 +113,7 @@ def contact_detail(request, contact_id: int):
         {
             "contact": contact,
             "fields": [(n, values[n]) for n in PERSONAL_FIELDS if n in values],
+            "name": (values.get("first_name"), values.get("last_name")),
             "custom_rows": display.rows("contact", contact.pk, values),
             "deals": contact.deals.select_related("stage"),
             "reads_link": reads_link,

@@ -24,3 +24,9 @@ def personal(value):
     if isinstance(value, dict):
         return ", ".join(str(v) for v in value.values() if v)
     return value
+
+
+@register.filter
+def field_label(name: str) -> str:
+    """Return a field name as a label: "first_name" -> "First name"."""
+    return str(name).replace("_", " ").capitalize()
