@@ -231,6 +231,15 @@ MATRIX = {
     "contacts:merge": ("get", "/contacts/{contact}/merge/", CRM_WRITE, None, 403),
     "api:merge_contact": ("post", "/api/v1/contacts/{contact}/merge", CRM_WRITE, {"from": 0}, 400),
     "search": ("get", "/search/", CRM, None, 200),
+    # Nobody in the matrix owns the matrix contact: deleting it (an erasure) is refused.
+    "api:delete_contact": ("delete", "/api/v1/contacts/{contact}", CRM_WRITE, None, 403),
+    "contacts:delete": (
+        "post",
+        "/contacts/{contact}/delete/",
+        CRM_WRITE,
+        {"confirm": "DELETE"},
+        403,
+    ),
     "api:delete_deal": ("delete", "/api/v1/deals/{deal}", DEALS_WRITE, None, 204),
     "api:delete_company": ("delete", "/api/v1/companies/{company}", CRM_WRITE, None, 204),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way

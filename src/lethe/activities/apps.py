@@ -12,3 +12,8 @@ class ActivitiesConfig(AppConfig):
         from lethe.contacts.merge import on_merge
 
         on_merge(move_activities)
+
+        from lethe.activities.merging import delete_activities_of
+        from lethe.contacts.deletion import on_delete
+
+        on_delete(delete_activities_of)

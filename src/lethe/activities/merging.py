@@ -40,3 +40,14 @@ def move_activities(kept, merged) -> None:
     )
     _move_links(ActivityParticipant, merged, kept)
     _move_links(ActivityMention, merged, kept)
+
+
+def delete_activities_of(contact) -> None:
+    """Hook for lethe.contacts.deletion: the person's activities go with them; they stop
+    being a participant or a mention elsewhere (the tokens then show an erased person)."""
+    about = Activity.objects.filter(contact=contact)
+    bodies = list(about.exclude(body=None).values_list("body_id", flat=True))
+    about.delete()
+    documents.delete_many(bodies)
+    ActivityParticipant.objects.filter(subject=contact.subject).delete()
+    ActivityMention.objects.filter(subject=contact.subject).delete()

@@ -16,3 +16,8 @@ class AttachmentsConfig(AppConfig):
         from lethe.contacts.merge import on_merge
 
         on_merge(move_contact_files)
+
+        from lethe.attachments.merging import delete_contact_files
+        from lethe.contacts.deletion import on_delete
+
+        on_delete(delete_contact_files)

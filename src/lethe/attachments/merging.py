@@ -47,3 +47,22 @@ def move_contact_files(kept, merged) -> None:
             store.delete(blob)
 
     transaction.on_commit(remove_old)
+
+
+def delete_contact_files(contact) -> None:
+    """Hook for lethe.contacts.deletion: the person's files and their sealed names go;
+    the sealed blobs leave the store once the deletion has committed."""
+    files = list(Attachment.objects.filter(kind="contact", object_id=contact.pk))
+    if not files:
+        return
+    blobs = [a.blob for a in files]
+    names = [a.name_id for a in files]
+    Attachment.objects.filter(pk__in=[a.pk for a in files]).delete()
+    documents.delete_many(names)
+    store = get_store()
+
+    def remove():
+        for blob in blobs:
+            store.delete(blob)
+
+    transaction.on_commit(remove)

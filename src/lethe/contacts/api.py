@@ -13,7 +13,7 @@ from pydantic import ConfigDict
 
 from lethe.accounts.access import RoleAuth
 from lethe.accounts.actions import actor_for
-from lethe.contacts import actions, duplicates, export, merge, queries
+from lethe.contacts import actions, deletion, duplicates, export, merge, queries
 from lethe.contacts.forms import ContactForm
 from lethe.contacts.models import PERSONAL_FIELDS, Contact
 from lethe.core.api_errors import DuplicatesOut, ErrorOut, form_errors
@@ -372,6 +372,24 @@ def restore_contact(request, contact_id: int):
     contact = actions.restore_contact(actor, get_object_or_404(Contact, pk=contact_id))
     values = gate.read(actor, [contact.subject_id], default_purpose(actor), names=LIST_FIELDS)
     return _out(contact, values[contact.subject_id])
+
+
+@router.delete(
+    "/{contact_id}",
+    response={204: None, 403: DeniedOut},
+    auth=RoleAuth(*WRITERS),
+    summary="Delete a contact and erase the person's data",
+)
+def delete_contact(request, contact_id: int):
+    """Delete the contact with its activities, files and history, and shred the person's
+    key, so every sealed copy of their data becomes unreadable. Deals stay."""
+    actor = actor_for(request.auth, request=request)
+    contact = get_object_or_404(Contact, pk=contact_id)
+    try:
+        deletion.delete_contact(actor, default_purpose(actor), contact)
+    except AccessDenied as exc:
+        return Status(403, {"detail": str(exc)})
+    return Status(204, None)
 
 
 class MergeIn(Schema):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lethe.accounts.access import roles_required
 from lethe.accounts.actions import actor_for
-from lethe.contacts import actions, duplicates
+from lethe.contacts import actions, deletion, duplicates
 from lethe.contacts.api import WRITERS
 from lethe.contacts.forms import (
     ADDRESS_PARTS,
@@ -182,3 +184,20 @@ def contact_restore(request, contact_id: int):
     contact = get_object_or_404(Contact, pk=contact_id)
     actions.restore_contact(actor_for(request.user, request=request), contact)
     return see_other("contacts:detail", contact.pk)
+
+
+@require_POST
+@roles_required(*WRITERS)
+def contact_delete(request, contact_id: int):
+    """Delete a contact and erase the person, after the user typed DELETE to confirm."""
+    contact = get_object_or_404(Contact, pk=contact_id)
+    if request.POST.get("confirm", "").strip().upper() != "DELETE":
+        messages.error(request, "Type DELETE to confirm: the person's data cannot be brought back.")
+        return see_other("contacts:detail", contact.pk)
+    actor = actor_for(request.user, request=request)
+    try:
+        deletion.delete_contact(actor, default_purpose(actor), contact)
+    except AccessDenied:
+        raise PermissionDenied from None
+    messages.success(request, "The contact is deleted and the person's data erased.")
+    return see_other("contacts:list")

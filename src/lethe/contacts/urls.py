@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:contact_id>/archive/", form_views.contact_archive, name="archive"),
     path("<int:contact_id>/restore/", form_views.contact_restore, name="restore"),
     path("<int:contact_id>/merge/", merge_views.contact_merge, name="merge"),
+    path("<int:contact_id>/delete/", form_views.contact_delete, name="delete"),
 ]

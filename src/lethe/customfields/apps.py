@@ -16,3 +16,7 @@ class CustomFieldsConfig(AppConfig):
         from lethe.contacts.merge import on_merge
 
         on_merge(values.move_contact_values)
+
+        from lethe.contacts.deletion import on_delete
+
+        on_delete(values.delete_contact_values)

@@ -215,3 +215,8 @@ def move_contact_values(kept, merged) -> None:
     )
     theirs.exclude(field_id__in=taken).update(object_id=kept.pk)
     theirs.filter(field_id__in=taken).delete()
+
+
+def delete_contact_values(contact) -> None:
+    """Deletion hook: a deleted contact's non-personal custom values go too."""
+    forget(CustomField.Entity.CONTACT, [contact.pk])

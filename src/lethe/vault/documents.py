@@ -368,11 +368,18 @@ def rewrite(
     return len(changed)
 
 
+def delete_many(ids: Iterable[UUID]) -> int:
+    """Delete sealed texts whose record is deleted (their key may live on elsewhere)."""
+    deleted, _ = Document.objects.filter(id__in=list(ids)).delete()
+    return deleted
+
+
 __all__ = [
     "ERASED",
     "RECORD_SCOPE",
     "AccessDenied",
     "Masked",
+    "delete_many",
     "move_blob",
     "move_to_subject",
     "new_record_key",
