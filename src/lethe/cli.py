@@ -14,6 +14,9 @@ COMMANDS = [
     ("serve", "serve Lethe with gunicorn (--host, --port, --tls-cert/--tls-key, --self-signed)"),
     ("keys status", "show the master key versions and how many data keys each wraps"),
     ("keys rotate", "add a new master key version and rewrap every data key (resumable)"),
+    ("import", "import contacts or companies from CSV (mapping, dry run, duplicates, report)"),
+    ("audit", "verify the audit log, make checkpoints and proofs, prune (see audit --help)"),
+    ("tokens", "create, list or revoke API tokens (shown once, stored hashed)"),
 ]
 
 # Commands that run before key files or a marked database exist.

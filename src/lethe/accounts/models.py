@@ -57,3 +57,27 @@ class RoleGrant(models.Model):
 
     def __str__(self):
         return f"{self.user} is {self.role}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API, acting as its user with the user's roles.
+
+    Only a SHA-256 digest of the token is stored (the token is 256 random bits, so a
+    plain digest cannot be reversed by guessing); the token itself is shown once.
+    Scopes per area come with the accounts and roles work.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, help_text="the token's first characters, to tell it")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"token {self.prefix}… of {self.user_id}"

@@ -1,0 +1,84 @@
+"""API bearer tokens: create (shown once), check, list, revoke. All audited."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from lethe.accounts.models import ApiToken, User
+from lethe.audit import log
+from lethe.audit.models import Action
+from lethe.vault.policy import Actor, Purpose
+
+PREFIX = "lethe_"
+MAX_DAYS = 366
+# Refresh last_used_at at most this often, so reads do not become a write each.
+TOUCH_EVERY = datetime.timedelta(minutes=1)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create(actor: Actor, user: User, name: str, *, days: int = 90) -> tuple[ApiToken, str]:
+    """Make a token for `user`; return it and its secret (the only time it is seen)."""
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"days must be between 1 and {MAX_DAYS}")
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValueError("give the token a name of at most 100 characters")
+    secret = PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            prefix=secret[: len(PREFIX) + 6],
+            digest=_digest(secret),
+            expires_at=timezone.now() + datetime.timedelta(days=days),
+        )
+        log.record(
+            actor,
+            Action.CREATE,
+            record_kind="api_token",
+            record_id=token.pk,
+            purpose=Purpose.ADMINISTRATION,
+            detail={"user": user.pk, "days": days},
+        )
+    return token, secret
+
+
+def user_for(secret: str) -> User | None:
+    """Return the active user of a valid, unexpired, unrevoked token, or None."""
+    if not secret.startswith(PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=_digest(secret), revoked_at__isnull=True)
+        .first()
+    )
+    now = timezone.now()
+    if token is None or token.expires_at <= now or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def revoke(actor: Actor, token: ApiToken) -> None:
+    """End a token now."""
+    if token.revoked_at is None:
+        with transaction.atomic():
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            log.record(
+                actor,
+                Action.DELETE,
+                record_kind="api_token",
+                record_id=token.pk,
+                purpose=Purpose.ADMINISTRATION,
+                detail={"user": token.user_id},
+            )
