@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from lethe.vault import gate
 
@@ -16,7 +17,7 @@ def personal(value):
             '<span class="masked" title="you may not read this">\N{LOCK} {}</span>', value.category
         )
     if isinstance(value, gate.Erased):
-        return format_html('<span class="erased">erased</span>')
+        return mark_safe('<span class="erased">erased</span>')
     if value is None:
         return ""
     if isinstance(value, list):
