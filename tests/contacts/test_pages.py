@@ -99,6 +99,7 @@ def test_the_list_filters_by_owner_company_tag_and_archived_and_sorts():
 
     assert shown(owner=user.pk) == [mine.pk]
     assert shown(company=other.pk) == [theirs.pk]
+    assert shown(company="bolag") == [theirs.pk]
     assert shown(tag="mässa") == [mine.pk]
     assert shown(archived="1") == [gone.pk]
     assert shown(sort="company") == [mine.pk, theirs.pk]

@@ -12,7 +12,6 @@ from lethe.accounts.models import User
 from lethe.activities import timeline
 from lethe.attachments.views import section as attachments_section
 from lethe.audit.queries import reads_of
-from lethe.companies.models import Company
 from lethe.contacts import queries
 from lethe.contacts.api import LIST_FIELDS, READERS, WRITERS
 from lethe.contacts.models import PERSONAL_FIELDS, Contact
@@ -53,7 +52,7 @@ def contact_list(request):
             q=given["q"],
             stage=given["stage"],
             owner=_id_filter("owner", given["owner"]),
-            company=_id_filter("company", given["company"]),
+            company=int(given["company"]) if given["company"].isdigit() else None,
             tag=given["tag"],
             archived=given["archived"] == "1",
             sort=given["sort"],
@@ -62,6 +61,8 @@ def contact_list(request):
         error, status = exc, 400
     else:
         status = 200
+        if given["company"] and not given["company"].isdigit():
+            contacts = contacts.filter(company__name__icontains=given["company"])
         paginator = Paginator(
             contacts.select_related("company", "owner").prefetch_related("tags"), PAGE_SIZE
         )
@@ -82,7 +83,6 @@ def contact_list(request):
             "owners": User.objects.filter(role_grants__role__in=[Role.SALES, Role.SUPPORT])
             .distinct()
             .order_by("email"),
-            "companies": Company.objects.filter(archived_at__isnull=True).order_by("name")[:500],
             "sorts": SORT_LABELS,
             "query": urlencode({k: v for k, v in given.items() if v}),
             "can_import": bool(request.user.roles & set(WRITERS)),
