@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import get_resolver
 
 from lethe.accounts.access import PUBLIC, SIGNED_IN
-from lethe.accounts.models import RoleGrant, User
+from lethe.accounts.models import RoleGrant, Team, User
 from lethe.activities.actions import create_activity
 from lethe.api import api
 from lethe.attachments import actions as attachments
@@ -242,6 +242,19 @@ MATRIX = {
     ),
     "api:delete_deal": ("delete", "/api/v1/deals/{deal}", DEALS_WRITE, None, 204),
     "api:delete_company": ("delete", "/api/v1/companies/{company}", CRM_WRITE, None, 204),
+    # Teams (the teams branch).
+    "api:list_teams": ("get", "/api/v1/teams", ADMIN, None, 200),
+    "api:create_team": ("post", "/api/v1/teams", ADMIN, {"name": "Matrix team"}, 201),
+    "api:rename_team": ("patch", "/api/v1/teams/{team}", ADMIN, {"name": "Matrix renamed"}, 200),
+    "api:add_team_member": ("put", "/api/v1/teams/{team}/members/{member}", ADMIN, None, 200),
+    "api:remove_team_member": (
+        "delete",
+        "/api/v1/teams/{team}/members/{member}",
+        ADMIN,
+        None,
+        200,
+    ),
+    "api:delete_team": ("delete", "/api/v1/teams/{team}", ADMIN, None, 204),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 
@@ -262,6 +275,8 @@ IDS = (
     "api_stage",
     "field",
     "activity",
+    "team",
+    "member",
 )
 
 
@@ -376,6 +391,8 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
         for n in range(2)
     ]
     ids.update(attachment=files[0].pk, spare=files[1].pk)
+    member = User.objects.create_user("matrix-member@lethe.example", "a long test password 1")
+    ids.update(team=Team.objects.create(name="Matrix").pk, member=member.pk)
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
         path = path.format_map(ids)

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from lethe.accounts.models import RoleGrant, User
+from lethe.accounts.models import RoleGrant, Team, User
 from lethe.audit import log
 from lethe.audit.models import Action
-from lethe.vault.policy import Actor, Role
+from lethe.vault.policy import Actor, Purpose, Role
 
 
 def actor_for(user: User, *, case: str | None = None, request=None) -> Actor:
@@ -53,3 +53,63 @@ def create_user(
             detail={"role": str(role)},
         )
     return user
+
+
+def _team_event(actor: Actor, action: Action, team: Team, **detail) -> None:
+    log.record(
+        actor,
+        action,
+        record_kind="team",
+        record_id=team.pk,
+        purpose=Purpose.ADMINISTRATION,
+        detail={"name": team.name, **detail},
+    )
+
+
+@transaction.atomic
+def create_team(actor: Actor, name: str) -> Team:
+    """Create an empty team; raise ValidationError naming `name` if it is bad or taken."""
+    team = Team(name=_team_name(name))
+    team.save()
+    _team_event(actor, Action.CREATE, team)
+    return team
+
+
+@transaction.atomic
+def rename_team(actor: Actor, team: Team, name: str) -> Team:
+    """Give a team a new name."""
+    old, team.name = team.name, _team_name(name, team)
+    team.save(update_fields=["name"])
+    _team_event(actor, Action.UPDATE, team, was=old)
+    return team
+
+
+@transaction.atomic
+def delete_team(actor: Actor, team: Team) -> None:
+    """Remove a team; its members keep their records but no longer share them."""
+    _team_event(actor, Action.DELETE, team)
+    team.delete()
+
+
+@transaction.atomic
+def set_membership(actor: Actor, team: Team, user: User, member: bool) -> None:
+    """Add `user` to `team` (member=True) or take them out."""
+    if member:
+        team.members.add(user)
+    else:
+        team.members.remove(user)
+    _team_event(actor, Action.UPDATE, team, user=user.pk, member=member)
+
+
+def _team_name(name, team: Team | None = None) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError({"name": "give the team a name"})
+    name = name.strip()
+    if len(name) > 100:
+        raise ValidationError({"name": "at most 100 characters"})
+    taken = Team.objects.filter(name__iexact=name)
+    if team is not None:
+        taken = taken.exclude(pk=team.pk)
+    if taken.exists():
+        raise ValidationError({"name": "a team with this name exists"})
+    return name
