@@ -389,6 +389,10 @@ def delete_contact(request, contact_id: int):
     key, so every sealed copy of their data becomes unreadable. Deals stay."""
     actor = actor_for(request.auth, request=request)
     contact = get_object_or_404(Contact, pk=contact_id)
+    if deletion.may_delete(actor, default_purpose(actor), contact):
+        refusal = reauth.api_refusal(request)  # a session must have re-authenticated
+        if refusal is not None:
+            return refusal
     try:
         deletion.delete_contact(actor, default_purpose(actor), contact)
     except AccessDenied as exc:
