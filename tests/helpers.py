@@ -1,22 +1,38 @@
 """Helpers for tests that go through Django's HTTP stack as a signed-in user."""
 
 import json
+import time
 
 from django.test import Client
 
+from lethe.accounts import reauth
 from lethe.accounts.models import RoleGrant, User
 
 PASSWORD = "a long test password 1"
 
 
-def client_with(role: str | None, name: str | None = None) -> tuple[Client, User]:
-    """Return a client signed in as a new user holding `role` (None: no role), and the user."""
+def client_with(
+    role: str | None, name: str | None = None, *, fresh: bool = False
+) -> tuple[Client, User]:
+    """Return a client signed in as a new user holding `role` (None: no role), and the user.
+
+    fresh: as if the user had just confirmed their password (lethe.accounts.reauth).
+    """
     user = User.objects.create_user(f"{name or role or 'nobody'}@lethe.example", PASSWORD)
     if role:
         RoleGrant.objects.create(user=user, role=role)
     client = Client()
     client.force_login(user)
+    if fresh:
+        reauthenticate(client)
     return client, user
+
+
+def reauthenticate(client: Client) -> None:
+    """Mark the client's session as having confirmed its password just now."""
+    session = client.session
+    session[reauth.SESSION_KEY] = int(time.time())
+    session.save()
 
 
 def post(client: Client, path: str, body: dict | None = None):

@@ -12,8 +12,9 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver
 
+from lethe.accounts import tokens
 from lethe.accounts.access import PUBLIC, SIGNED_IN
-from lethe.accounts.models import RoleGrant, User
+from lethe.accounts.models import RoleGrant, Team, User
 from lethe.activities.actions import create_activity
 from lethe.api import api
 from lethe.attachments import actions as attachments
@@ -25,6 +26,7 @@ from lethe.deals.actions import create_pipeline, create_stage
 from lethe.deals.models import Deal, Stage
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
+from tests.helpers import reauthenticate
 
 AUDIT = frozenset({Role.AUDITOR, Role.DPO})
 CRM = frozenset({Role.SALES, Role.SUPPORT, Role.MARKETING, Role.FINANCE, Role.DPO})
@@ -242,6 +244,37 @@ MATRIX = {
     ),
     "api:delete_deal": ("delete", "/api/v1/deals/{deal}", DEALS_WRITE, None, 204),
     "api:delete_company": ("delete", "/api/v1/companies/{company}", CRM_WRITE, None, 204),
+    # Users, teams and tokens (the teams branch). The matrix's clients have just
+    # confirmed their password, so re-authentication does not get in the way here.
+    "reauth": ("get", "/reauth/", SIGNED_IN, None, 302),  # fresh: straight on to "/"
+    "accounts:users": ("get", "/settings/users/", ADMIN, None, 200),
+    "accounts:user-roles": ("get", "/settings/users/{member}/roles/", ADMIN, None, 200),
+    "accounts:user-deactivate": ("get", "/settings/users/{member}/deactivate/", ADMIN, None, 200),
+    "accounts:user-reactivate": ("post", "/settings/users/{member}/reactivate/", ADMIN, None, 302),
+    "accounts:teams": ("get", "/settings/teams/", ADMIN, None, 200),
+    "accounts:team": ("get", "/settings/teams/{page_team}/", ADMIN, None, 200),
+    "accounts:team-member-remove": (
+        "post",
+        "/settings/teams/{page_team}/members/{member}/remove/",
+        ADMIN,
+        None,
+        302,
+    ),
+    "accounts:team-delete": ("post", "/settings/teams/{page_team}/delete/", ADMIN, None, 302),
+    "accounts:tokens": ("get", "/settings/tokens/", ADMIN, None, 200),
+    "accounts:token-revoke": ("post", "/settings/tokens/{token}/revoke/", ADMIN, None, 302),
+    "api:list_teams": ("get", "/api/v1/teams", ADMIN, None, 200),
+    "api:create_team": ("post", "/api/v1/teams", ADMIN, {"name": "Matrix team"}, 201),
+    "api:rename_team": ("patch", "/api/v1/teams/{team}", ADMIN, {"name": "Matrix renamed"}, 200),
+    "api:add_team_member": ("put", "/api/v1/teams/{team}/members/{member}", ADMIN, None, 200),
+    "api:remove_team_member": (
+        "delete",
+        "/api/v1/teams/{team}/members/{member}",
+        ADMIN,
+        None,
+        200,
+    ),
+    "api:delete_team": ("delete", "/api/v1/teams/{team}", ADMIN, None, 204),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 
@@ -262,6 +295,10 @@ IDS = (
     "api_stage",
     "field",
     "activity",
+    "team",
+    "member",
+    "page_team",
+    "token",
 )
 
 
@@ -311,6 +348,7 @@ def client_for(who: str) -> Client:
     if who != "no-role":
         RoleGrant.objects.create(user=user, role=who)
     client.force_login(user)
+    reauthenticate(client)
     return client
 
 
@@ -376,6 +414,10 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
         for n in range(2)
     ]
     ids.update(attachment=files[0].pk, spare=files[1].pk)
+    member = User.objects.create_user("matrix-member@lethe.example", "a long test password 1")
+    ids.update(team=Team.objects.create(name="Matrix").pk, member=member.pk)
+    ids.update(page_team=Team.objects.create(name="Matrix page").pk)
+    ids.update(token=tokens.create(system, member, "Matrix")[0].pk)
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
         path = path.format_map(ids)

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from ninja import NinjaAPI
 
+from lethe.accounts.api import router as teams_router
 from lethe.activities.api import router as activities_router
 from lethe.attachments.api import router as attachments_router
 from lethe.audit.api import router as audit_router
@@ -33,3 +34,4 @@ api.add_router("/deals", deals_router)
 api.add_router("/activities", activities_router)
 api.add_router("/custom-fields", customfields_router)
 api.add_router("/attachments", attachments_router)
+api.add_router("/teams", teams_router)

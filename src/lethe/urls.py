@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from lethe.accounts import views as accounts_views
 from lethe.accounts.access import public, signed_in
 from lethe.api import api
 from lethe.core import views
@@ -16,8 +17,10 @@ urlpatterns = [
     path("contacts/", include("lethe.contacts.urls")),
     path("activities/", include("lethe.activities.urls")),
     path("settings/custom-fields/", include("lethe.customfields.urls")),
+    path("settings/", include("lethe.accounts.urls")),
     path("deals/", include("lethe.deals.urls")),
     path("imports/", include("lethe.imports.urls")),
     path("search/", include("lethe.search.urls")),
     path("api/v1/", api.urls),
+    path("reauth/", accounts_views.confirm, name="reauth"),
 ]

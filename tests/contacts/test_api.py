@@ -12,7 +12,7 @@ from lethe.companies.models import Company
 from lethe.contacts.models import Contact
 from lethe.vault.models import PersonalValue, Subject
 from tests.conftest import ALL
-from tests.helpers import client_with, patch, post
+from tests.helpers import client_with, patch, post, reauthenticate
 
 pytestmark = pytest.mark.django_db(databases=ALL)
 
@@ -181,6 +181,7 @@ def test_roles_outside_the_crm_are_refused(role):
 
 def test_the_csv_export_holds_what_the_role_may_read_and_is_audited(sales, person):
     client, _ = sales
+    reauthenticate(client)
     post(client, "/api/v1/contacts", {**person, "job_title": "=cmd|' /C calc'!A0"})
     other, _ = client_with("sales", "other-sales")
     post(other, "/api/v1/contacts", {"first_name": "Hidden", "last_name": "Person"})
@@ -199,6 +200,7 @@ def test_the_csv_export_holds_what_the_role_may_read_and_is_audited(sales, perso
 
 def test_the_export_costs_the_same_queries_for_3_or_60_contacts(sales, people):
     client, _ = sales
+    reauthenticate(client)
     persons = people(60, seed=6)
     for p in persons[:3]:
         post(client, "/api/v1/contacts", {"last_name": p["last_name"]})

@@ -1,8 +1,11 @@
 """Deleting a contact erases the person: activities, files, history and key go; deals stay."""
 
+from urllib.parse import quote
+
 import pytest
 from django.utils import timezone
 
+from lethe.accounts import reauth
 from lethe.activities import actions as activities
 from lethe.activities.models import Activity, ActivityMention
 from lethe.attachments import actions as files
@@ -26,7 +29,7 @@ SYSTEM, CR = Actor.system("tests"), Purpose.CUSTOMER_RELATIONSHIP
 
 @pytest.fixture
 def owned():
-    client, user = client_with("sales", "owner")
+    client, user = client_with("sales", "owner", fresh=True)
     person = create_contact(
         SYSTEM, CR, {"first_name": "Åsa", "last_name": "Öström"}, {"owner": user}
     )
@@ -90,3 +93,18 @@ def test_only_who_may_change_the_person_may_delete_and_the_web_asks_first(owned)
     assert confirmed.status_code == 303 and confirmed["Location"] == "/contacts/"
     assert not Contact.objects.filter(pk=person.pk).exists()
     assert client.delete("/api/v1/contacts/999999").status_code == 404
+
+
+def test_deleting_asks_for_the_password_first_on_the_page_and_the_api(owned):
+    client, _, person, _ = owned
+    session = client.session
+    del session[reauth.SESSION_KEY]
+    session.save()
+    response = client.post(f"/contacts/{person.pk}/delete/", {"confirm": "DELETE"})
+    page = f"/contacts/{person.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == "/reauth/?next=" + quote(page, safe="")
+    response = client.delete(f"/api/v1/contacts/{person.pk}")
+    assert response.status_code == 403 and response.json()["detail"] == "re-authenticate"
+    assert Contact.objects.filter(pk=person.pk).exists()
+    assert not AuditEvent.objects.filter(action=Action.ERASURE).exists()

@@ -81,3 +81,17 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"token {self.prefix}… of {self.user_id}"
+
+
+class Team(models.Model):
+    """A group of users who share ownership: members read each other's owned records."""
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(User, related_name="teams", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from lethe.accounts import reauth
 from lethe.accounts.access import RoleAuth
 from lethe.accounts.actions import actor_for
 from lethe.companies import actions, duplicates, export, orgnr
@@ -185,6 +186,9 @@ def export_companies(
     request, q: str = "", owner: int | None = None, tag: str = "", archived: bool = False
 ):
     """The companies the list filters select, as CSV (formula-safe cells)."""
+    refusal = reauth.api_refusal(request)
+    if refusal is not None:  # a session must have re-authenticated; a bearer token need not
+        return refusal
     text = export.companies_csv(
         actor_for(request.auth, request=request), _filtered(q, owner, tag, archived)
     )

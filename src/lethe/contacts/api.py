@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
+from lethe.accounts import reauth
 from lethe.accounts.access import RoleAuth
 from lethe.accounts.actions import actor_for
 from lethe.contacts import actions, deletion, duplicates, export, merge, queries
@@ -222,6 +223,9 @@ def export_contacts(
     purpose: str = "",
 ):
     """The filtered contacts as CSV with what the role may read; masked cells say so."""
+    refusal = reauth.api_refusal(request)
+    if refusal is not None:  # a session must have re-authenticated; a bearer token need not
+        return refusal
     actor = actor_for(request.auth, request=request)
     found = _filtered(actor, purpose, q, owner, stage, company, tag, archived, sort)
     if isinstance(found, Status):
@@ -385,6 +389,10 @@ def delete_contact(request, contact_id: int):
     key, so every sealed copy of their data becomes unreadable. Deals stay."""
     actor = actor_for(request.auth, request=request)
     contact = get_object_or_404(Contact, pk=contact_id)
+    if deletion.may_delete(actor, default_purpose(actor), contact):
+        refusal = reauth.api_refusal(request)  # a session must have re-authenticated
+        if refusal is not None:
+            return refusal
     try:
         deletion.delete_contact(actor, default_purpose(actor), contact)
     except AccessDenied as exc:

@@ -38,9 +38,14 @@ def on_delete(callback: Hook) -> Hook:
     return callback
 
 
+def may_delete(actor: Actor, purpose: Purpose, contact: Contact) -> bool:
+    """Return whether `actor` may delete the contact (who may change the person's data)."""
+    return may_write(actor, purpose, DEFAULT_SCOPE, [contact.subject_id], {Category.NAME})
+
+
 def delete_contact(actor: Actor, purpose: Purpose, contact: Contact) -> None:
     """Delete the contact and erase the person; only who may write their data may."""
-    if not may_write(actor, purpose, DEFAULT_SCOPE, [contact.subject_id], {Category.NAME}):
+    if not may_delete(actor, purpose, contact):
         raise AccessDenied("you may delete only contacts whose personal data you may change")
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk)

@@ -11,9 +11,11 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lethe.accounts import reauth
 from lethe.accounts.access import roles_required
 from lethe.accounts.actions import actor_for
 from lethe.contacts import actions, deletion, duplicates
@@ -195,6 +197,10 @@ def contact_delete(request, contact_id: int):
         messages.error(request, "Type DELETE to confirm: the person's data cannot be brought back.")
         return see_other("contacts:detail", contact.pk)
     actor = actor_for(request.user, request=request)
+    if not deletion.may_delete(actor, default_purpose(actor), contact):
+        raise PermissionDenied
+    if not reauth.is_fresh(request):  # an erasure: the password again, then send the form again
+        return redirect(reauth.confirm_url(reverse("contacts:detail", args=[contact.pk])))
     try:
         deletion.delete_contact(actor, default_purpose(actor), contact)
     except AccessDenied:

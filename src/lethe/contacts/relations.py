@@ -1,5 +1,7 @@
 """Answers to the policy's grant conditions from the CRM's own records."""
 
+from django.db.models import Q
+
 from lethe.vault.policy import Actor, NoRelations
 
 
@@ -11,12 +13,19 @@ class CrmRelations(NoRelations):
     """
 
     def owned(self, actor: Actor, subjects):
+        """Return the subjects whose contact the actor, or a teammate of theirs, owns.
+
+        One query for the whole batch: the teammates are a subquery, not a loop.
+        """
+        from lethe.accounts.models import User
         from lethe.contacts.models import Contact
 
         if actor.kind != "user" or not subjects or not actor.ident.isdigit():
             return set()
+        me = int(actor.ident)
+        teammates = User.objects.filter(teams__members=me).values("pk")
         return set(
-            Contact.objects.filter(subject_id__in=subjects, owner_id=int(actor.ident)).values_list(
-                "subject_id", flat=True
-            )
+            Contact.objects.filter(subject_id__in=subjects)
+            .filter(Q(owner_id=me) | Q(owner_id__in=teammates))
+            .values_list("subject_id", flat=True)
         )
