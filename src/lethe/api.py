@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 
 from lethe.activities.api import router as activities_router
 from lethe.attachments.api import router as attachments_router
@@ -24,6 +25,15 @@ api = NinjaAPI(
 @api.exception_handler(PermissionDenied)
 def permission_denied(request, exc):
     return api.create_response(request, {"detail": "your roles do not allow this"}, status=403)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    body = {"detail": str(exc)}
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        # The declared 400 shape (ErrorOut), so a client handles one error format.
+        body = {"detail": "invalid input: body", "errors": {"body": ["not valid JSON"]}}
+    return api.create_response(request, body, status=exc.status_code)
 
 
 api.add_router("/audit/", audit_router)

@@ -280,3 +280,16 @@ def test_a_company_note_mentioning_someone_elses_contact_masks_only_the_name(com
     [row] = other.get(URL).json()["results"]
     assert row["body"] == f"@[contact:{contact.pk}] ok"
     assert row["mentions"][0]["name"] == {"masked": True, "category": "user.name"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("due_date", ["2030-01-01"]), ("occurred_at", 20300101), ("kind", {"a": 1}), ("body", [])],
+)
+def test_a_value_of_the_wrong_shape_is_a_400_naming_the_field_not_a_crash(company, field, value):
+    client, _ = signed_in("sales")
+    body = {"kind": "task", "company": company.pk, "due_date": "2030-01-01", field: value}
+    response = post(client, URL, body)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]
+    assert not Activity.objects.exists()

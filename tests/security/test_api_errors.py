@@ -1,0 +1,19 @@
+"""Malformed request bodies get the declared 400 error shape naming `body`."""
+
+import pytest
+
+from tests.conftest import ALL
+from tests.helpers import client_with
+
+pytestmark = pytest.mark.django_db(databases=ALL)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/companies", "/api/v1/contacts", "/api/v1/activities"])
+def test_a_body_that_is_not_json_is_a_400_naming_the_body(path):
+    client, _ = client_with("sales")
+    response = client.post(path, b"{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "invalid input: body",
+        "errors": {"body": ["not valid JSON"]},
+    }
