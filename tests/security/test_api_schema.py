@@ -34,7 +34,7 @@ ROLES = (Role.SALES, Role.ADMIN, Role.AUDITOR)
 
 
 @pytest.fixture
-def bearer(django_db_blocker):
+def bearer():
     """Return the Authorization header of a token for a user holding ROLES."""
     user = User.objects.create_user("fuzz@lethe.example", None)
     RoleGrant.objects.bulk_create(RoleGrant(user=user, role=role) for role in ROLES)
