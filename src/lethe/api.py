@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
 
 from lethe.accounts.api import router as teams_router
 from lethe.activities.api import router as activities_router
@@ -25,6 +26,28 @@ api = NinjaAPI(
 @api.exception_handler(PermissionDenied)
 def permission_denied(request, exc):
     return api.create_response(request, {"detail": "your roles do not allow this"}, status=403)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    body = {"detail": str(exc)}
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        # The declared 400 shape (ErrorOut), so a client handles one error format.
+        body = {"detail": "invalid input: body", "errors": {"body": ["not valid JSON"]}}
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(ValidationError)
+def invalid_parameters(request, exc):
+    # A wrong type in a query, path or body parameter: the declared 400 shape naming
+    # each field ("owner", "tags.0"), instead of django-ninja's undeclared 422.
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        parts = [str(p) for p in error.get("loc", ())[1:] if p != "payload"]
+        field = ".".join(parts) or str(error.get("loc", ["body"])[0])
+        errors.setdefault(field, []).append(str(error.get("msg", "invalid value")))
+    body = {"detail": f"invalid input: {', '.join(errors)}", "errors": errors}
+    return api.create_response(request, body, status=400)
 
 
 api.add_router("/audit/", audit_router)

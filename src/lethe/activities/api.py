@@ -218,9 +218,22 @@ def _form(payload: ActivityIn, activity: Activity | None) -> tuple[ActivityForm,
     return ActivityForm(data, creating=activity is None), set(given)
 
 
+def _misshapen(payload: ActivityIn) -> str | None:
+    """Return the first field given a value of a shape its form field would crash on."""
+    for name, value in payload.dict(exclude_unset=True).items():
+        if name != "participants" and isinstance(value, list | dict):
+            return name
+        if name in ("occurred_at", "due_date") and not isinstance(value, str | None):
+            return name
+    return None
+
+
 def _write(request, payload: ActivityIn, activity: Activity | None):
     actor = actor_for(request.auth, request=request)
     purpose = default_purpose(actor)
+    # The form's fields expect one value each; a JSON list or object would crash them.
+    if field := _misshapen(payload):
+        return _error(field, "give one value: a string for a date, a number for an id")
     form, given = _form(payload, activity)
     if not form.is_valid():
         return form_errors(form)
