@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from lethe.accounts import tokens
+from lethe.accounts.models import Team, User
 from lethe.activities.actions import create_activity
 from lethe.attachments import actions as attachments
 from lethe.attachments.registry import resolve as attachment_record
@@ -38,7 +40,12 @@ def matrix_ids():
         attachments.upload(SYSTEM, Purpose.CUSTOMER_RELATIONSHIP, record, f"F{n}.pdf", b"%PDF-1.7")
         for n in range(2)
     ]
+    member = User.objects.create_user("security-member@lethe.example", "a long test password 1")
     return {
+        "member": member.pk,
+        "team": Team.objects.create(name="Security").pk,
+        "page_team": Team.objects.create(name="Security page").pk,
+        "token": tokens.create(SYSTEM, member, "Security")[0].pk,
         "company": company.pk,
         "contact": contact.pk,
         "deal": deal.pk,

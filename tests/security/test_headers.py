@@ -39,7 +39,7 @@ def directives(response) -> dict[str, str]:
 
 def fetch(kind: str, ids: dict, **kwargs):
     role, path = RESPONSES[kind]
-    client = client_with(role)[0] if role else Client()
+    client = client_with(role, fresh=True)[0] if role else Client()
     return client.get(path.format_map(ids), **kwargs)
 
 
