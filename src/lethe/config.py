@@ -50,6 +50,8 @@ class Config:
     import_max_bytes: int = 20 * 1024 * 1024
     attachment_store: str = "file"
     attachment_max_bytes: int = ATTACHMENT_MAX_BYTES
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
 
     @property
     def production(self) -> bool:
@@ -129,6 +131,8 @@ def load(environ: dict[str, str] | None = None) -> Config:
         attachment_max_bytes=_int(
             environ, "LETHE_ATTACHMENT_MAX_BYTES", ATTACHMENT_MAX_BYTES, minimum=1
         ),
+        session_idle_minutes=_int(environ, "LETHE_SESSION_IDLE_MINUTES", 30, minimum=1),
+        session_max_hours=_int(environ, "LETHE_SESSION_MAX_HOURS", 12, minimum=1),
     )
     if config.production:
         check_production(config)

@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lethe.accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -136,11 +137,14 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
-# Sessions: HttpOnly, SameSite, Secure when served over TLS; 30 minutes idle.
+# Sessions: HttpOnly, SameSite, Secure when served over TLS; they end after
+# LETHE_SESSION_IDLE_MINUTES without a request, and LETHE_SESSION_MAX_HOURS after the
+# log-in whatever happens (lethe.accounts.middleware.SessionLimitsMiddleware).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 30 * 60
+SESSION_COOKIE_AGE = CONFIG.session_idle_minutes * 60
 SESSION_SAVE_EVERY_REQUEST = True
+LETHE_SESSION_MAX_AGE = CONFIG.session_max_hours * 3600
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = CONFIG.tls or CONFIG.trusted_proxy
