@@ -2,13 +2,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from lethe.accounts.access import public, signed_in
+from lethe.accounts.forms import ThrottledAuthenticationForm
 from lethe.api import api
 from lethe.core import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("login/", public(auth_views.LoginView.as_view()), name="login"),
+    path(
+        "login/",
+        public(auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm)),
+        name="login",
+    ),
     path("logout/", signed_in(auth_views.LogoutView.as_view()), name="logout"),
     path("attachments/", include("lethe.attachments.urls")),
     path("audit/", include("lethe.audit.urls")),

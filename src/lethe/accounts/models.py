@@ -81,3 +81,20 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"token {self.prefix}… of {self.user_id}"
+
+
+class LoginThrottle(models.Model):
+    """Failed log-ins counted for one (account, address) pair or for one address.
+
+    `key` is a keyed digest (lethe.accounts.throttle), never the e-mail or the address
+    themselves: both are personal data. Rows live in the database so that every
+    worker process sees the same counts.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    blocked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.failures} failures for {self.key[:8]}…"

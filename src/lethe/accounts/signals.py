@@ -39,4 +39,6 @@ def stamp_login(sender, request, user, **kwargs):
 def audit_login_failure(sender, credentials, request=None, **kwargs):
     actor = Actor("anonymous", "-", frozenset(), **_request_facts(request))
     with transaction.atomic():
-        log.record(actor, Action.LOGIN_FAILURE, outcome=Outcome.DENIED)
+        log.record(
+            actor, Action.LOGIN_FAILURE, outcome=Outcome.DENIED, detail={"reason": "credentials"}
+        )
