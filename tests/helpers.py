@@ -4,6 +4,7 @@ import json
 
 from django.test import Client
 
+from lethe.accounts import second_factor
 from lethe.accounts.models import RoleGrant, User
 
 PASSWORD = "a long test password 1"
@@ -16,7 +17,15 @@ def client_with(role: str | None, name: str | None = None) -> tuple[Client, User
         RoleGrant.objects.create(user=user, role=role)
     client = Client()
     client.force_login(user)
+    passed_second_factor(client)
     return client, user
+
+
+def passed_second_factor(client: Client) -> None:
+    """Mark the client's session as past the TOTP step (admin and dpo need one)."""
+    session = client.session
+    session[second_factor.SESSION_KEY] = second_factor.DONE
+    session.save()
 
 
 def post(client: Client, path: str, body: dict | None = None):

@@ -25,6 +25,7 @@ from lethe.deals.actions import create_pipeline, create_stage
 from lethe.deals.models import Deal, Stage
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
+from tests.helpers import passed_second_factor
 
 AUDIT = frozenset({Role.AUDITOR, Role.DPO})
 CRM = frozenset({Role.SALES, Role.SUPPORT, Role.MARKETING, Role.FINANCE, Role.DPO})
@@ -242,6 +243,9 @@ MATRIX = {
     ),
     "api:delete_deal": ("delete", "/api/v1/deals/{deal}", DEALS_WRITE, None, 204),
     "api:delete_company": ("delete", "/api/v1/companies/{company}", CRM_WRITE, None, 204),
+    # Authentication hardening (the auth branch).
+    "accounts:two-factor": ("get", "/account/two-factor/", SIGNED_IN, None, 200),
+    "accounts:verify": ("get", "/account/verify/", SIGNED_IN, None, 200),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 
@@ -311,6 +315,7 @@ def client_for(who: str) -> Client:
     if who != "no-role":
         RoleGrant.objects.create(user=user, role=who)
     client.force_login(user)
+    passed_second_factor(client)
     return client
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", signed_in(auth_views.LogoutView.as_view()), name="logout"),
+    path("account/", include("lethe.accounts.urls")),
     path("attachments/", include("lethe.attachments.urls")),
     path("audit/", include("lethe.audit.urls")),
     path("companies/", include("lethe.companies.urls")),

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 
 LOGIN_AT = "lethe_login_at"
@@ -35,4 +40,33 @@ class SessionLimitsMiddleware:
                 logout(request)
             else:
                 request.session[SEEN_AT] = now
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """Hold a session at the TOTP step until its user has passed (or enrolled) it.
+
+    Pages redirect to the code page (or, for admin and dpo without a device, to
+    enrolment); the API answers 401. Only those pages, log-out and static files pass.
+    """
+
+    OPEN = ("/account/verify/", "/account/two-factor/", "/logout/", "/static/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from lethe.accounts import second_factor
+
+        session = getattr(request, "session", None)
+        state = session.get(second_factor.SESSION_KEY) if session is not None else None
+        if (
+            state in (second_factor.VERIFY, second_factor.ENROL)
+            and request.user.is_authenticated
+            and not request.path.startswith(self.OPEN)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "log in with your second factor first"}, status=401)
+            name = "accounts:verify" if state == second_factor.VERIFY else "accounts:two-factor"
+            return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

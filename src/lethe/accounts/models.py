@@ -98,3 +98,18 @@ class LoginThrottle(models.Model):
 
     def __str__(self):
         return f"{self.failures} failures for {self.key[:8]}…"
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that stands in for the TOTP code when the device is lost.
+
+    Only a SHA-256 digest is kept (the code is 80 random bits, shown once).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"recovery code of {self.user_id}"

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
+from lethe.accounts import second_factor
 from lethe.accounts.middleware import LOGIN_AT, SEEN_AT
 from lethe.audit import log
 from lethe.audit.models import Action, Outcome
@@ -33,6 +34,9 @@ def stamp_login(sender, request, user, **kwargs):
     """Note when the session began: the absolute session limit counts from here."""
     if request is not None and hasattr(request, "session"):
         request.session[LOGIN_AT] = request.session[SEEN_AT] = timezone.now().timestamp()
+        state = second_factor.state_at_login(user)
+        if state:
+            request.session[second_factor.SESSION_KEY] = state
 
 
 @receiver(user_login_failed)
