@@ -246,6 +246,10 @@ MATRIX = {
     # Authentication hardening (the auth branch).
     "accounts:two-factor": ("get", "/account/two-factor/", SIGNED_IN, None, 200),
     "accounts:verify": ("get", "/account/verify/", SIGNED_IN, None, 200),
+    "password_reset": ("get", "/password-reset/", PUBLIC, None, 200),
+    "password_reset_done": ("get", "/password-reset/sent/", PUBLIC, None, 200),
+    "password_reset_confirm": ("get", "/password-reset/MQ/not-a-token/", PUBLIC, None, 200),
+    "password_reset_complete": ("get", "/password-reset/done/", PUBLIC, None, 200),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 

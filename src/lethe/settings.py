@@ -119,6 +119,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Password reset by e-mail: links are single-use and expire after an hour.
+PASSWORD_RESET_TIMEOUT = 60 * 60
+EMAIL_BACKEND = {
+    "file": "lethe.accounts.mail.PrivateFileBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}[CONFIG.email_backend]
+EMAIL_FILE_PATH = CONFIG.data_dir / "outbox"
+DEFAULT_FROM_EMAIL = CONFIG.email_from
 # TOTP second factor (django-otp): the name authenticator apps show for the account.
 OTP_TOTP_ISSUER = "Lethe"
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from lethe.accounts.access import public, signed_in
 from lethe.accounts.forms import ThrottledAuthenticationForm
+from lethe.accounts.views import AuditedPasswordResetConfirmView
 from lethe.api import api
 from lethe.core import views
 
@@ -13,6 +14,26 @@ urlpatterns = [
         "login/",
         public(auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm)),
         name="login",
+    ),
+    path(
+        "password-reset/",
+        public(auth_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        public(auth_views.PasswordResetDoneView.as_view()),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        public(AuditedPasswordResetConfirmView.as_view()),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        public(auth_views.PasswordResetCompleteView.as_view()),
+        name="password_reset_complete",
     ),
     path("logout/", signed_in(auth_views.LogoutView.as_view()), name="logout"),
     path("account/", include("lethe.accounts.urls")),

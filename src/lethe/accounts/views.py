@@ -6,6 +6,7 @@ from base64 import b32encode
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.db import transaction
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,6 +16,7 @@ from lethe.accounts.access import signed_in
 from lethe.accounts.actions import actor_for
 from lethe.audit import log
 from lethe.audit.models import Action, Outcome
+from lethe.vault.policy import Actor
 
 
 class CodeForm(forms.Form):
@@ -82,3 +84,22 @@ def verify(request):
             return redirect(_next(request))
         form.add_error("code", "that code is not right")
     return render(request, "accounts/verify.html", {"form": form, "next": _next(request)})
+
+
+class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's set-a-new-password page (single-use, expiring link), audited on success."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        with transaction.atomic():
+            log.record(
+                Actor("user", str(form.user.pk), form.user.roles, client_addr=self._address()),
+                Action.UPDATE,
+                record_kind="user",
+                record_id=form.user.pk,
+                detail={"password": "reset by e-mail link"},
+            )
+        return response
+
+    def _address(self) -> str:
+        return self.request.META.get("REMOTE_ADDR", "")
