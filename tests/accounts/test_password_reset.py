@@ -1,6 +1,7 @@
 """Password reset by e-mail: one answer for every address, single-use expiring links."""
 
 import datetime
+import logging
 import re
 import stat
 
@@ -88,3 +89,16 @@ def test_the_outbox_is_private_to_the_owner(tmp_path):
     (written,) = outbox.iterdir()
     assert stat.S_IMODE(outbox.stat().st_mode) == 0o700
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
+
+
+def test_no_password_code_or_reset_token_reaches_the_logs(alice, caplog):
+    with caplog.at_level(logging.DEBUG):
+        log_in(Client(), password="a wrong password 99")
+        ask_for_link(Client())
+        link = link_in_mail()
+        client = Client()
+        target = client.get(link, follow=True).redirect_chain[-1][0]
+        client.post(target, {"new_password1": NEW, "new_password2": NEW})
+        log_in(Client(), password=NEW)
+    for secret in ("a wrong password 99", PASSWORD, NEW, link.split("/")[-2]):
+        assert secret not in caplog.text
