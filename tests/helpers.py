@@ -5,7 +5,7 @@ import time
 
 from django.test import Client
 
-from lethe.accounts import reauth
+from lethe.accounts import reauth, second_factor
 from lethe.accounts.models import RoleGrant, User
 
 PASSWORD = "a long test password 1"
@@ -23,9 +23,17 @@ def client_with(
         RoleGrant.objects.create(user=user, role=role)
     client = Client()
     client.force_login(user)
+    passed_second_factor(client)
     if fresh:
         reauthenticate(client)
     return client, user
+
+
+def passed_second_factor(client: Client) -> None:
+    """Mark the client's session as past the TOTP step (admin and dpo need one)."""
+    session = client.session
+    session[second_factor.SESSION_KEY] = second_factor.DONE
+    session.save()
 
 
 def reauthenticate(client: Client) -> None:

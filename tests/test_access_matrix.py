@@ -26,7 +26,7 @@ from lethe.deals.actions import create_pipeline, create_stage
 from lethe.deals.models import Deal, Stage
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
-from tests.helpers import reauthenticate
+from tests.helpers import passed_second_factor, reauthenticate
 
 AUDIT = frozenset({Role.AUDITOR, Role.DPO})
 CRM = frozenset({Role.SALES, Role.SUPPORT, Role.MARKETING, Role.FINANCE, Role.DPO})
@@ -275,6 +275,13 @@ MATRIX = {
         200,
     ),
     "api:delete_team": ("delete", "/api/v1/teams/{team}", ADMIN, None, 204),
+    # Authentication hardening (the auth branch).
+    "account:two-factor": ("get", "/account/two-factor/", SIGNED_IN, None, 200),
+    "account:verify": ("get", "/account/verify/", SIGNED_IN, None, 200),
+    "password_reset": ("get", "/password-reset/", PUBLIC, None, 200),
+    "password_reset_done": ("get", "/password-reset/sent/", PUBLIC, None, 200),
+    "password_reset_confirm": ("get", "/password-reset/MQ/not-a-token/", PUBLIC, None, 200),
+    "password_reset_complete": ("get", "/password-reset/done/", PUBLIC, None, 200),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 
@@ -349,6 +356,7 @@ def client_for(who: str) -> Client:
         RoleGrant.objects.create(user=user, role=who)
     client.force_login(user)
     reauthenticate(client)
+    passed_second_factor(client)
     return client
 
 

@@ -6,6 +6,7 @@ Each server binds a free port on 127.0.0.1, is polled until it answers (at most
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
 import http.cookiejar
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django_otp.oath import totp
 
 ADMIN_EMAIL = "admin@lethe.example"
 ADMIN_PASSWORD = "serve-test-" + secrets.token_hex(8)
@@ -259,6 +261,18 @@ def test_logging_in_as_the_admin_shows_the_home_page_with_a_strict_session_cooki
     assert "httponly" in attributes
     assert attributes.get("samesite") == "SameSite=Lax"
     assert "secure" not in attributes  # plain HTTP in development
+
+    # An admin must set up a TOTP second factor before anything else.
+    held = fetch(opener, url + "/")
+    assert held.status == 302
+    assert held.headers["Location"] == "/account/two-factor/?next=%2F"
+    enrol = fetch(opener, url + "/account/two-factor/")
+    secret = re.search(r'<code class="totp-secret">(\w+)</code>', enrol.body).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="(\w+)"', enrol.body).group(1)
+    code = f"{totp(base64.b32decode(secret)):06d}"
+    data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "code": code}).encode()
+    codes = fetch(opener, url + "/account/two-factor/", data=data)
+    assert "Recovery codes" in codes.body, codes.body
 
     home = fetch(opener, url + "/")
     assert home.status == 200, home.body

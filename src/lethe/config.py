@@ -18,6 +18,9 @@ ENVIRONMENTS = ("production", "development", "test")
 ATTACHMENT_STORES = ("file",)
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
+# Where e-mail (password-reset links) goes: files in <data dir>/outbox, or stderr.
+EMAIL_BACKENDS = ("file", "console")
+
 # A production secret key must be at least this long; Django's own deploy check
 # asks for 50 characters with at least 5 distinct ones.
 MIN_SECRET_KEY_LENGTH = 50
@@ -50,6 +53,10 @@ class Config:
     import_max_bytes: int = 20 * 1024 * 1024
     attachment_store: str = "file"
     attachment_max_bytes: int = ATTACHMENT_MAX_BYTES
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    email_backend: str = "file"
+    email_from: str = "lethe@localhost"
 
     @property
     def production(self) -> bool:
@@ -104,6 +111,11 @@ def load(environ: dict[str, str] | None = None) -> Config:
         raise ConfigError(
             f"LETHE_ATTACHMENT_STORE must be one of {', '.join(ATTACHMENT_STORES)}, not {store!r}"
         )
+    email_backend = environ.get("LETHE_EMAIL_BACKEND", "").strip() or "file"
+    if email_backend not in EMAIL_BACKENDS:
+        raise ConfigError(
+            f"LETHE_EMAIL_BACKEND must be one of {', '.join(EMAIL_BACKENDS)}, not {email_backend!r}"
+        )
     config = Config(
         env=env,
         data_dir=data_dir,
@@ -129,6 +141,10 @@ def load(environ: dict[str, str] | None = None) -> Config:
         attachment_max_bytes=_int(
             environ, "LETHE_ATTACHMENT_MAX_BYTES", ATTACHMENT_MAX_BYTES, minimum=1
         ),
+        session_idle_minutes=_int(environ, "LETHE_SESSION_IDLE_MINUTES", 30, minimum=1),
+        session_max_hours=_int(environ, "LETHE_SESSION_MAX_HOURS", 12, minimum=1),
+        email_backend=email_backend,
+        email_from=environ.get("LETHE_EMAIL_FROM", "").strip() or "lethe@localhost",
     )
     if config.production:
         check_production(config)

@@ -21,6 +21,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "lethe.core",
     "lethe.accounts",
     "lethe.audit",
@@ -43,6 +45,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lethe.accounts.middleware.SessionLimitsMiddleware",
+    "lethe.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -115,6 +119,16 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Password reset by e-mail: links are single-use and expire after an hour.
+PASSWORD_RESET_TIMEOUT = 60 * 60
+EMAIL_BACKEND = {
+    "file": "lethe.accounts.mail.PrivateFileBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}[CONFIG.email_backend]
+EMAIL_FILE_PATH = CONFIG.data_dir / "outbox"
+DEFAULT_FROM_EMAIL = CONFIG.email_from
+# TOTP second factor (django-otp): the name authenticator apps show for the account.
+OTP_TOTP_ISSUER = "Lethe"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "Europe/Stockholm"
@@ -136,11 +150,14 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
-# Sessions: HttpOnly, SameSite, Secure when served over TLS; 30 minutes idle.
+# Sessions: HttpOnly, SameSite, Secure when served over TLS; they end after
+# LETHE_SESSION_IDLE_MINUTES without a request, and LETHE_SESSION_MAX_HOURS after the
+# log-in whatever happens (lethe.accounts.middleware.SessionLimitsMiddleware).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 30 * 60
+SESSION_COOKIE_AGE = CONFIG.session_idle_minutes * 60
 SESSION_SAVE_EVERY_REQUEST = True
+LETHE_SESSION_MAX_AGE = CONFIG.session_max_hours * 3600
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = CONFIG.tls or CONFIG.trusted_proxy

@@ -3,14 +3,41 @@ from django.urls import include, path
 
 from lethe.accounts import views as accounts_views
 from lethe.accounts.access import public, signed_in
+from lethe.accounts.auth_forms import ThrottledAuthenticationForm
+from lethe.accounts.auth_views import AuditedPasswordResetConfirmView
 from lethe.api import api
 from lethe.core import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("login/", public(auth_views.LoginView.as_view()), name="login"),
+    path(
+        "login/",
+        public(auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm)),
+        name="login",
+    ),
+    path(
+        "password-reset/",
+        public(auth_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        public(auth_views.PasswordResetDoneView.as_view()),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        public(AuditedPasswordResetConfirmView.as_view()),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        public(auth_views.PasswordResetCompleteView.as_view()),
+        name="password_reset_complete",
+    ),
     path("logout/", signed_in(auth_views.LogoutView.as_view()), name="logout"),
+    path("account/", include("lethe.accounts.auth_urls")),
     path("attachments/", include("lethe.attachments.urls")),
     path("audit/", include("lethe.audit.urls")),
     path("companies/", include("lethe.companies.urls")),

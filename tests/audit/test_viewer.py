@@ -17,6 +17,7 @@ from lethe.audit import checkpoints, log, queries
 from lethe.audit.models import Action, AuditEvent
 from lethe.vault.policy import Actor
 from tests.conftest import ALL
+from tests.helpers import passed_second_factor
 
 pytestmark = pytest.mark.django_db(databases=ALL)
 
@@ -28,6 +29,7 @@ def signed_in(role: str) -> Client:
     RoleGrant.objects.create(user=user, role=role)
     client = Client()
     client.force_login(user)
+    passed_second_factor(client)
     return client
 
 

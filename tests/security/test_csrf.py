@@ -18,6 +18,7 @@ from lethe.accounts.access import PUBLIC, SIGNED_IN
 from lethe.accounts.models import RoleGrant, User
 from lethe.vault.policy import Actor, Role
 from tests.conftest import ALL
+from tests.helpers import passed_second_factor, reauthenticate
 from tests.security.conftest import filled, unsafe_entries
 from tests.test_access_matrix import MATRIX
 
@@ -40,6 +41,8 @@ def browser(name: str) -> tuple[Client, User, str]:
     RoleGrant.objects.create(user=user, role=role_for(MATRIX[name][2]))
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
+    passed_second_factor(client)
+    reauthenticate(client)
     secret = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
     client.cookies[settings.CSRF_COOKIE_NAME] = secret
     return client, user, secret

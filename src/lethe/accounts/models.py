@@ -95,3 +95,35 @@ class Team(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class LoginThrottle(models.Model):
+    """Failed log-ins counted for one (account, address) pair or for one address.
+
+    `key` is a keyed digest (lethe.accounts.throttle), never the e-mail or the address
+    themselves: both are personal data. Rows live in the database so that every
+    worker process sees the same counts.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    blocked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.failures} failures for {self.key[:8]}…"
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that stands in for the TOTP code when the device is lost.
+
+    Only a SHA-256 digest is kept (the code is 80 random bits, shown once).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"recovery code of {self.user_id}"
