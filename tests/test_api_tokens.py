@@ -86,3 +86,44 @@ def test_the_command_creates_lists_and_revokes(capsys):
     with pytest.raises(CommandError):
         call_command("tokens", "revoke", "999")
     assert AuditEvent.objects.filter(record_kind="api_token").count() == 2
+
+
+def test_scopes_limit_a_token_to_areas_and_to_reading():
+    _, user = client_with("sales", "scoped")
+    _, reader = tokens.create(SYSTEM, user, "read contacts", scopes=["contacts:read"])
+    _, writer = tokens.create(SYSTEM, user, "deals", scopes=["deals:write"])
+    api = Client()
+    assert api.get("/api/v1/contacts", **bearer(reader)).status_code == 200
+    created = api.post(
+        "/api/v1/contacts", {"last_name": "X"}, content_type="application/json", **bearer(reader)
+    )
+    assert created.status_code == 403
+    assert api.get("/api/v1/companies", **bearer(reader)).status_code == 403
+    assert api.get("/api/v1/deals", **bearer(writer)).status_code == 200  # write includes read
+    made = api.post(
+        "/api/v1/deals", {"title": "Scoped"}, content_type="application/json", **bearer(writer)
+    )
+    assert made.status_code == 201, made.content
+    with pytest.raises(ValueError, match="unknown scope"):
+        tokens.create(SYSTEM, user, "bad", scopes=["contacts:delete"])
+    with pytest.raises(ValueError, match="at least one scope"):
+        tokens.create(SYSTEM, user, "none", scopes=[])
+
+
+def test_the_command_and_the_screen_take_scopes(capsys):
+    admin, _ = client_with("admin", "scoper", fresh=True)
+    _, user = client_with("sales", "scoped-cli")
+    call_command("tokens", "create", user.email, "--name", "ro", "--scope", "contacts:read")
+    assert ApiToken.objects.get(name="ro").scopes == ["contacts:read"]
+    with pytest.raises(CommandError):
+        call_command("tokens", "create", user.email, "--name", "x", "--scope", "everything")
+    bad = admin.post(
+        "/settings/tokens/", {"user": user.pk, "name": "s", "days": 30, "scopes": "deals:admin"}
+    )
+    assert bad.status_code == 400 and b"unknown scope" in bad.content
+    good = admin.post(
+        "/settings/tokens/",
+        {"user": user.pk, "name": "s", "days": 30, "scopes": "deals:read, contacts:write"},
+    )
+    assert good.status_code == 200
+    assert ApiToken.objects.get(name="s").scopes == ["contacts:write", "deals:read"]

@@ -55,7 +55,7 @@ class RoleAuth(SessionAuth):
 
     Either the browser's session (with Django's CSRF check on every change) or an API
     token in `Authorization: Bearer lethe_...` (lethe.accounts.tokens), which acts as
-    its user with the user's roles. Scopes per area come with the accounts work.
+    its user with the user's roles, limited to its scopes (lethe.accounts.tokens.allows).
     """
 
     def __init__(self, *roles: Role):
@@ -67,11 +67,13 @@ class RoleAuth(SessionAuth):
         if header[:7].lower() == "bearer ":
             from lethe.accounts import tokens
 
-            user = tokens.user_for(header[7:].strip())
-            if user is None:
+            token = tokens.token_for(header[7:].strip())
+            if token is None:
                 return None  # 401: a wrong token never falls back to the session
-            request.user = user
-            return self._checked(user)
+            if not tokens.allows(token, request.method, request.path):
+                raise PermissionDenied  # 403: outside the token's scopes
+            request.user = token.user
+            return self._checked(token.user)
         return super().__call__(request)
 
     def authenticate(self, request, key):

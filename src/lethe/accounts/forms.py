@@ -62,10 +62,26 @@ class TokenForm(forms.Form):
     user = forms.ModelChoiceField(queryset=User.objects.none(), label="For user")
     name = forms.CharField(label="Token name", max_length=100)
     days = forms.IntegerField(label="Valid for (days)", min_value=1, max_value=MAX_DAYS, initial=90)
+    scopes = forms.CharField(
+        label="Scopes",
+        initial="all",
+        required=False,
+        max_length=500,
+        help_text="all, or areas with read or write, e.g. contacts:read, deals:write",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = _active_users()
+
+    def clean_scopes(self):
+        from lethe.accounts.tokens import clean_scopes
+
+        try:
+            given = self.cleaned_data["scopes"].replace(",", " ").split() or ["all"]
+            return clean_scopes(given)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class ConfirmForm(forms.Form):

@@ -75,6 +75,9 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # What the token may do, within its user's roles: "all", or "<area>:read" and
+    # "<area>:write" (write includes read) for areas of the API such as "contacts".
+    scopes = models.JSONField(default=list)
 
     class Meta:
         ordering = ["-created_at", "-id"]

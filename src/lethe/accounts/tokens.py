@@ -24,8 +24,59 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create(actor: Actor, user: User, name: str, *, days: int = 90) -> tuple[ApiToken, str]:
+# The API's areas: the first part of the path after /api/v1/.
+AREAS = (
+    "activities",
+    "attachments",
+    "audit",
+    "companies",
+    "contacts",
+    "custom-fields",
+    "deals",
+    "teams",
+)
+ALL = "all"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def clean_scopes(scopes) -> list[str]:
+    """Return the scopes, checked; raise ValueError naming a bad one."""
+    cleaned = []
+    for scope in scopes:
+        scope = str(scope).strip().lower()
+        area, _, access = scope.partition(":")
+        if scope != ALL and (area not in AREAS or access not in ("read", "write")):
+            raise ValueError(
+                f"unknown scope {scope!r}: use all, or <area>:read or <area>:write with an "
+                f"area of {', '.join(AREAS)}"
+            )
+        cleaned.append(scope)
+    if not cleaned:
+        raise ValueError("give the token at least one scope")
+    return sorted(set(cleaned))
+
+
+def allows(token: ApiToken, method: str, path: str) -> bool:
+    """Return whether the token's scopes cover this API request."""
+    if ALL in token.scopes:
+        return True
+    area = path.removeprefix("/api/v1/").split("/", 1)[0]
+    wanted = (
+        {f"{area}:write"}
+        if method.upper() not in SAFE_METHODS
+        else {
+            f"{area}:read",
+            f"{area}:write",
+        }
+    )
+    return bool(wanted & set(token.scopes))
+
+
+def create(
+    actor: Actor, user: User, name: str, *, days: int = 90, scopes=(ALL,)
+) -> tuple[ApiToken, str]:
     """Make a token for `user`; return it and its secret (the only time it is seen)."""
+    scopes = clean_scopes(scopes)
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be between 1 and {MAX_DAYS}")
     name = name.strip()
@@ -39,6 +90,7 @@ def create(actor: Actor, user: User, name: str, *, days: int = 90) -> tuple[ApiT
             prefix=secret[: len(PREFIX) + 6],
             digest=_digest(secret),
             expires_at=timezone.now() + datetime.timedelta(days=days),
+            scopes=scopes,
         )
         log.record(
             actor,
@@ -46,13 +98,19 @@ def create(actor: Actor, user: User, name: str, *, days: int = 90) -> tuple[ApiT
             record_kind="api_token",
             record_id=token.pk,
             purpose=Purpose.ADMINISTRATION,
-            detail={"user": user.pk, "days": days},
+            detail={"user": user.pk, "days": days, "scopes": scopes},
         )
     return token, secret
 
 
 def user_for(secret: str) -> User | None:
     """Return the active user of a valid, unexpired, unrevoked token, or None."""
+    token = token_for(secret)
+    return None if token is None else token.user
+
+
+def token_for(secret: str) -> ApiToken | None:
+    """Return a valid, unexpired, unrevoked token of an active user, or None."""
     if not secret.startswith(PREFIX):
         return None
     token = (
@@ -65,7 +123,7 @@ def user_for(secret: str) -> User | None:
         return None
     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
 
 
 def revoke(actor: Actor, token: ApiToken) -> None:

@@ -282,6 +282,7 @@ def token_list(request):
                 data["user"],
                 data["name"],
                 days=data["days"],
+                scopes=data["scopes"],
             )
         except ValueError as exc:
             form.add_error("name", str(exc))

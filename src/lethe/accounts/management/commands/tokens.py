@@ -16,6 +16,13 @@ class Command(BaseCommand):
         create.add_argument("email", help="the user the token acts as")
         create.add_argument("--name", required=True, help="what the token is for")
         create.add_argument("--days", type=int, default=90, help="valid for (default 90)")
+        create.add_argument(
+            "--scope",
+            action="append",
+            dest="scopes",
+            metavar="SCOPE",
+            help="all (default), or AREA:read / AREA:write, e.g. contacts:read; repeat for more",
+        )
         listing = sub.add_parser("list", help="list tokens (never their secrets)")
         listing.add_argument("email", nargs="?", help="only this user's tokens")
         revoke = sub.add_parser("revoke", help="end a token now")
@@ -28,7 +35,13 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"no user {options['email']}")
             try:
-                token, secret = tokens.create(actor, user, options["name"], days=options["days"])
+                token, secret = tokens.create(
+                    actor,
+                    user,
+                    options["name"],
+                    days=options["days"],
+                    scopes=options["scopes"] or [tokens.ALL],
+                )
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(
@@ -45,7 +58,7 @@ class Command(BaseCommand):
                 used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
                 self.stdout.write(
                     f"{token.pk:>5}  {token.prefix}…  {token.user.email}  {token.name}  "
-                    f"{state}  last used {used}"
+                    f"{','.join(token.scopes)}  {state}  last used {used}"
                 )
         else:
             token = ApiToken.objects.filter(pk=options["id"]).first()
