@@ -244,3 +244,14 @@ def test_the_settings_link_shows_for_admins_only():
     assert 'href="/settings/users/">Settings' in admin.get("/").content.decode()
     seller, _ = client_with("sales")
     assert "/settings/users/" not in seller.get("/").content.decode()
+
+
+def test_granting_a_role_that_needs_a_second_factor_ends_the_users_sessions():
+    admin, _ = client_with("admin", "granter", fresh=True)
+    seller_client, seller = client_with("sales", "to-be-dpo")
+    assert seller_client.get("/contacts/").status_code == 200
+    admin.post(f"/settings/users/{seller.pk}/roles/", {"roles": ["sales", "support"]})
+    assert seller_client.get("/contacts/").status_code == 200  # no second factor needed
+    admin.post(f"/settings/users/{seller.pk}/roles/", {"roles": ["sales", "dpo"]})
+    response = seller_client.get("/contacts/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")

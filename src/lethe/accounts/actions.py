@@ -161,6 +161,12 @@ def set_roles(actor: Actor, user: User, roles: set[Role], *, granted_by: User | 
             purpose=Purpose.ADMINISTRATION,
             detail={"role": str(role), "granted": False},
         )
+    from lethe.accounts import second_factor
+
+    if (roles - held) & second_factor.REQUIRED_FOR and second_factor.device_of(user) is None:
+        # The new role needs a second factor the user has not set up: their current
+        # sessions end, so the next log-in asks them to enrol first.
+        _end_sessions(user)
     return user
 
 
