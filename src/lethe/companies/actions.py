@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from lethe.audit import log
 from lethe.audit.models import Action
@@ -78,10 +77,7 @@ def update_company(actor: Actor, company: Company, data: dict) -> Company:
 @transaction.atomic
 def archive_company(actor: Actor, company: Company) -> Company:
     """Archive (deactivate) a company; reversible, and not an erasure."""
-    if company.archived_at is None:
-        company.archived_at = timezone.now()
-        company.save(update_fields=["archived_at", "updated_at"])
-        history.record(actor, "company", company.pk, {"archived_at": (None, company.archived_at)})
+    if history.set_archived(actor, company, "company", True):
         _record(actor, Action.ARCHIVE, company)
     return company
 
@@ -89,10 +85,7 @@ def archive_company(actor: Actor, company: Company) -> Company:
 @transaction.atomic
 def restore_company(actor: Actor, company: Company) -> Company:
     """Bring an archived company back."""
-    if company.archived_at is not None:
-        history.record(actor, "company", company.pk, {"archived_at": (company.archived_at, None)})
-        company.archived_at = None
-        company.save(update_fields=["archived_at", "updated_at"])
+    if history.set_archived(actor, company, "company", False):
         _record(actor, Action.UPDATE, company, ["archived_at"])
     return company
 

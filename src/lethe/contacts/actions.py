@@ -111,10 +111,7 @@ def update_contact(
 @transaction.atomic
 def archive_contact(actor: Actor, contact: Contact) -> Contact:
     """Archive (deactivate) a contact; reversible, and not an erasure."""
-    if contact.archived_at is None:
-        contact.archived_at = timezone.now()
-        contact.save(update_fields=["archived_at", "updated_at"])
-        history.record(actor, "contact", contact.pk, {"archived_at": (None, contact.archived_at)})
+    if history.set_archived(actor, contact, "contact", True):
         _record(actor, Action.ARCHIVE, contact)
     return contact
 
@@ -122,9 +119,6 @@ def archive_contact(actor: Actor, contact: Contact) -> Contact:
 @transaction.atomic
 def restore_contact(actor: Actor, contact: Contact) -> Contact:
     """Bring an archived contact back."""
-    if contact.archived_at is not None:
-        history.record(actor, "contact", contact.pk, {"archived_at": (contact.archived_at, None)})
-        contact.archived_at = None
-        contact.save(update_fields=["archived_at", "updated_at"])
+    if history.set_archived(actor, contact, "contact", False):
         _record(actor, Action.UPDATE, contact, ["archived_at"])
     return contact

@@ -57,3 +57,18 @@ def entries(kind: str, record_id: int, *, limit: int = 200) -> list[Change]:
 def forget(kind: str, record_ids) -> None:
     """Drop the history of deleted records."""
     Change.objects.filter(record_kind=kind, record_id__in=list(record_ids)).delete()
+
+
+def set_archived(actor: Actor, obj, kind: str, archived: bool) -> bool:
+    """Archive (or restore) a record with an `archived_at` field, and keep the change.
+
+    Archiving is a reversible business action, not an erasure. Returns whether anything
+    changed, so the caller records its audit event only then.
+    """
+    if (obj.archived_at is not None) == archived:
+        return False
+    old = obj.archived_at
+    obj.archived_at = timezone.now() if archived else None
+    obj.save(update_fields=["archived_at", "updated_at"])
+    record(actor, kind, obj.pk, {"archived_at": (old, obj.archived_at)})
+    return True

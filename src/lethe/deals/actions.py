@@ -104,10 +104,7 @@ def set_contacts(actor: Actor, deal: Deal, roles: dict) -> Deal:
 @transaction.atomic
 def archive_deal(actor: Actor, deal: Deal) -> Deal:
     """Archive a deal; reversible."""
-    if deal.archived_at is None:
-        deal.archived_at = timezone.now()
-        deal.save(update_fields=["archived_at", "updated_at"])
-        history.record(actor, "deal", deal.pk, {"archived_at": (None, deal.archived_at)})
+    if history.set_archived(actor, deal, "deal", True):
         _record(actor, Action.ARCHIVE, deal)
     return deal
 
@@ -115,10 +112,7 @@ def archive_deal(actor: Actor, deal: Deal) -> Deal:
 @transaction.atomic
 def restore_deal(actor: Actor, deal: Deal) -> Deal:
     """Bring an archived deal back."""
-    if deal.archived_at is not None:
-        history.record(actor, "deal", deal.pk, {"archived_at": (deal.archived_at, None)})
-        deal.archived_at = None
-        deal.save(update_fields=["archived_at", "updated_at"])
+    if history.set_archived(actor, deal, "deal", False):
         _record(actor, Action.UPDATE, deal, ["archived_at"])
     return deal
 
