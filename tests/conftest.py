@@ -97,6 +97,9 @@ class FakeRelations:
     def case_open(self, actor):
         return actor.case in self.open_cases
 
+    def case_subjects(self, actor, subjects):
+        return set(subjects) if self.case_open(actor) else set()
+
 
 @pytest.fixture
 def relations():

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "lethe.imports",
     "lethe.attachments",
     "lethe.search",
+    "lethe.dsr",
     "lethe.vault",
     "lethe.vault.keystore",
 ]

@@ -23,6 +23,7 @@ from django.utils import timezone
 from lethe.accounts.actions import create_user
 from lethe.audit import checkpoints, log, retention
 from lethe.audit.models import Action, AuditEvent
+from lethe.dsr import register
 from lethe.vault import gate
 from lethe.vault.errors import AccessDenied
 from lethe.vault.models import Subject
@@ -39,7 +40,6 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "lethe"
 # Actions no code records yet, with the issue that will bring each.
 NOT_YET = {
     Action.CONSENT_CHANGE: "consents (issue 7)",
-    Action.REQUEST_STEP: "data subject requests (issue 6)",
     Action.BREACH_STEP: "breach handling (its own issue)",
     Action.SYSTEM: "reserved for Lethe's own jobs; nothing records it yet",
 }
@@ -128,6 +128,10 @@ def _export(w: World) -> None:
     assert client.get("/audit/export.csv", {"action": "create"}).status_code == 200
 
 
+def _request_step(w: World) -> None:
+    register.open_request(w.system, "access", "email", {"email": w.person["email"]})
+
+
 def _delete(w: World) -> None:
     checkpoints.create()
     later = timezone.now() + datetime.timedelta(
@@ -164,6 +168,7 @@ PERFORMED: dict[Action, Callable[[World], None]] = {
     Action.LOGIN_FAILURE: _login_failure,
     Action.DELETE: _delete,
     Action.EXPORT: _export,
+    Action.REQUEST_STEP: _request_step,
 }
 
 

@@ -14,7 +14,11 @@ from lethe.vault.policy import Actor, Purpose, Role
 
 
 def actor_for(user: User, *, case: str | None = None, request=None) -> Actor:
-    """Return the gate's Actor for a logged-in user."""
+    """Return the gate's Actor for a logged-in user, inside the case they chose (if any)."""
+    if case is None and request is not None:
+        from lethe.dsr import cases
+
+        case = cases.chosen(request)
     return Actor(
         "user",
         str(user.pk),

@@ -6,11 +6,21 @@ from lethe.vault.policy import Actor, NoRelations
 
 
 class CrmRelations(NoRelations):
-    """Ownership from contacts; consents and cases are answered by their own features.
+    """Ownership from contacts, cases from the request register (lethe.dsr.cases).
 
-    Until the consent ledger and the data-subject request register exist, nobody has
-    consented and no case is open (NoRelations), the least-privileged answers.
+    Until the consent ledger exists nobody has consented (NoRelations), the
+    least-privileged answer.
     """
+
+    def case_open(self, actor: Actor) -> bool:
+        from lethe.dsr import cases
+
+        return cases.case_open(actor)
+
+    def case_subjects(self, actor: Actor, subjects):
+        from lethe.dsr import cases
+
+        return cases.case_subjects(actor, set(subjects))
 
     def owned(self, actor: Actor, subjects):
         """Return the subjects whose contact the actor, or a teammate of theirs, owns.

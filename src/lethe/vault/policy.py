@@ -138,6 +138,8 @@ class Relations(Protocol):
 
     def case_open(self, actor: Actor) -> bool: ...
 
+    def case_subjects(self, actor: Actor, subjects: set[UUID]) -> set[UUID]: ...
+
 
 class NoRelations:
     """Nobody owns, nobody consented, no case is open: the least-privileged default."""
@@ -150,6 +152,9 @@ class NoRelations:
 
     def case_open(self, actor):
         return False
+
+    def case_subjects(self, actor, subjects):
+        return set()
 
 
 _relations: Relations = NoRelations()
@@ -196,8 +201,10 @@ class Decision:
                 ):
                     self._all |= grant.categories
                 elif grant.condition is Condition.IN_CASE:
-                    if actor.case and _relations.case_open(actor):
-                        self._all |= grant.categories
+                    if actor.case:
+                        self._some.append(
+                            (grant.categories, _relations.case_subjects(actor, subjects))
+                        )
                 elif grant.condition is Condition.OWNED:
                     self._some.append((grant.categories, _relations.owned(actor, subjects)))
                 else:

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class DsrConfig(AppConfig):
+    """Data-subject requests (Art. 15-21): the register, cases, locate, exports and erasure."""
+
+    name = "lethe.dsr"
+    label = "dsr"
