@@ -24,9 +24,9 @@ def test_one_calendar_month(received, due):
 
 
 def test_extension_by_up_to_two_further_months():
-    assert deadlines.extended_due_on(date(2026, 1, 31), 2) == date(2026, 3, 31)
+    assert deadlines.extended_due_on(date(2026, 1, 31), 2) == date(2026, 4, 30)
     assert deadlines.extended_due_on(date(2027, 11, 30), 2) == date(2028, 2, 29)
-    assert deadlines.extended_due_on(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert deadlines.extended_due_on(date(2026, 1, 31), 1) == date(2026, 3, 31)
     for months in (0, 3):
         with pytest.raises(ValueError, match="1 to 2 months"):
             deadlines.extended_due_on(date(2026, 1, 31), months)
