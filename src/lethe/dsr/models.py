@@ -188,3 +188,38 @@ class Export(models.Model):
 
     def available(self, now=None) -> bool:
         return self.purged_at is None and self.expires_at > (now or timezone.now())
+
+
+class Suppression(models.Model):
+    """A keyed hash of an e-mail address or phone number that must not come back silently.
+
+    Entries are added when a person objects to direct marketing (Art. 21) or is erased
+    (Art. 17); imports and new contacts are checked against them (lethe.dsr.suppression).
+    The hash is a full HMAC-SHA256 under a key derived from the index key: it cannot be
+    reversed without that key and holds no plaintext (SPEC I1).
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL = "email"
+        PHONE = "phone"
+
+    class Reason(models.TextChoices):
+        OBJECTION = "objection"
+        ERASURE = "erasure"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    digest = models.CharField(max_length=64)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    request = models.ForeignKey(
+        Request, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "digest", "reason"], name="suppressed_once")
+        ]
+        indexes = [models.Index(fields=["kind", "digest"], name="suppression_lookup")]
+
+    def __str__(self):
+        return f"suppressed {self.kind} ({self.reason})"
