@@ -21,7 +21,6 @@ from lethe.audit import log
 from lethe.audit.models import Action
 from lethe.dsr.models import Request, Suppression
 from lethe.vault import keyring, normalize
-from lethe.vault.errors import InvalidValue
 from lethe.vault.policy import Actor
 
 Kind = Suppression.Kind
@@ -38,7 +37,7 @@ def _key(index_key: bytes) -> bytes:
 def _normal(kind: str, value: str) -> str | None:
     try:
         return normalize.email(value) if kind == Kind.EMAIL else normalize.phone(value)
-    except InvalidValue:
+    except normalize.InvalidValue:
         return None
 
 
