@@ -36,3 +36,24 @@ def handler_for(request: Request) -> Handler:
     except KeyError:
         message = f"{request.kind} requests cannot be fulfilled yet"
         raise ValidationError({"kind": message}) from None
+
+
+# What fulfilling would do, shown before it is done (e.g. the erasure plan): a planner
+# takes (actor, request) and returns a JSON-able dict without personal data.
+PLANNERS: dict[str, Handler] = {}
+
+
+def plans(kind: str):
+    """Register the decorated function as the planner of requests of `kind`."""
+    Request.Kind(kind)
+
+    def decorate(planner: Handler) -> Handler:
+        PLANNERS[kind] = planner
+        return planner
+
+    return decorate
+
+
+def planner_for(request: Request) -> Handler | None:
+    """Return the planner of the request's kind, or None where fulfilling needs no plan."""
+    return PLANNERS.get(request.kind)
