@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "lethe.core",
     "lethe.accounts",
     "lethe.audit",
@@ -35,6 +37,7 @@ INSTALLED_APPS = [
     "lethe.attachments",
     "lethe.search",
     "lethe.dsr",
+    "lethe.jobs",
     "lethe.vault",
     "lethe.vault.keystore",
 ]
@@ -187,3 +190,7 @@ LOGGING = {
     "root": {"handlers": ["stderr"], "level": "WARNING"},
     "loggers": {"lethe": {"level": "INFO", "propagate": True}},
 }
+
+# Background jobs go through a queue in the main database (lethe.jobs; `lethe worker`).
+# Job arguments are ids and pseudonyms only, never personal data (SPEC I1).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
