@@ -17,6 +17,7 @@ COMMANDS = [
     ("import", "import contacts or companies from CSV (mapping, dry run, duplicates, report)"),
     ("audit", "verify the audit log, make checkpoints and proofs, prune (see audit --help)"),
     ("tokens", "create, list or revoke API tokens (shown once, stored hashed)"),
+    ("retention", "plan or run the retention policies (what is erased when; resumable)"),
     ("worker", "run background jobs from the database queue (retention, export expiry)"),
 ]
 

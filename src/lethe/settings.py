@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "lethe.search",
     "lethe.dsr",
     "lethe.jobs",
+    "lethe.retention",
     "lethe.vault",
     "lethe.vault.keystore",
 ]

@@ -21,9 +21,7 @@ from lethe.vault.policy import Actor
 def probe(marker: str) -> str:
     """Record that a worker ran this job (`lethe worker --probe`, and the queue's tests)."""
     with transaction.atomic():
-        log.record(
-            Actor.system("worker"), Action.SYSTEM, detail={"job": "probe", "marker": marker}
-        )
+        log.record(Actor.system("worker"), Action.SYSTEM, detail={"job": "probe", "marker": marker})
     return marker
 
 
@@ -34,3 +32,12 @@ def purge_expired_exports() -> int:
     from lethe.dsr import store
 
     return store.purge_expired(Actor.system("worker"))
+
+
+@periodic("retention_run", timedelta(days=1))
+@task()
+def retention_run() -> int:
+    """Carry out the retention policies (lethe.retention.engine); resumes a broken run."""
+    from lethe.retention import engine
+
+    return len(engine.run(Actor.system("retention")).targets)
