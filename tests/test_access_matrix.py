@@ -24,6 +24,7 @@ from lethe.contacts.actions import create_contact
 from lethe.customfields.models import CustomField
 from lethe.deals.actions import create_pipeline, create_stage
 from lethe.deals.models import Deal, Stage
+from lethe.retention.models import Policy as RetentionPolicy
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
 from tests.helpers import passed_second_factor, reauthenticate
@@ -35,6 +36,8 @@ DEALS = frozenset({Role.SALES, Role.SUPPORT, Role.FINANCE, Role.DPO})
 DEALS_WRITE = frozenset({Role.SALES})
 FIELDS_READ = CRM | {Role.ADMIN}
 ADMIN = frozenset({Role.ADMIN})
+DPO = frozenset({Role.DPO})
+PRIVACY_READ = frozenset({Role.DPO, Role.AUDITOR})
 
 
 # url name -> (method, path, rule, JSON body, status when allowed). Requests run in this
@@ -75,6 +78,14 @@ MATRIX = {
     "deals:stage-delete": ("post", "/deals/stages/{stage}/delete/", ADMIN, None, 302),
     "deals:pipeline-delete": ("post", "/deals/pipelines/{pipeline}/delete/", ADMIN, None, 302),
     "imports:page": ("get", "/imports/", CRM_WRITE, None, 200),
+    "retention:overview": ("get", "/console/retention/", PRIVACY_READ, None, 200),
+    "retention:edit": (
+        "post",
+        "/console/retention/{policy}/",
+        DPO,
+        {"months": "30", "enabled": "on"},
+        302,
+    ),
     "attachments:upload": ("post", "/attachments/company/{company}/", CRM_WRITE, None, 400),
     "attachments:download": (
         "get",
@@ -306,6 +317,7 @@ IDS = (
     "member",
     "page_team",
     "token",
+    "policy",
 )
 
 
@@ -426,6 +438,7 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     ids.update(team=Team.objects.create(name="Matrix").pk, member=member.pk)
     ids.update(page_team=Team.objects.create(name="Matrix page").pk)
     ids.update(token=tokens.create(system, member, "Matrix")[0].pk)
+    ids.update(policy=RetentionPolicy.objects.order_by("pk").first().pk)
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
         path = path.format_map(ids)

@@ -149,3 +149,25 @@ def test_cli_plan_and_run(world):
     assert not Contact.objects.filter(pk=world["old_lead"].pk).exists()
     with pytest.raises(CommandError, match="--as-of"):
         call_command("retention", "plan", "--as-of", "tomorrow")
+
+
+def test_console_page_shows_what_is_due_and_the_dpo_edits_a_policy(world):
+    from lethe.audit.models import AuditEvent
+    from lethe.retention.models import Policy
+    from tests.helpers import client_with
+
+    dpo, _ = client_with("dpo")
+    html = dpo.get("/console/retention/").content.decode()
+    assert "leads-24-months" in html and "No runs yet" in html
+    policy = Policy.objects.get(key="leads-24-months")
+    assert dpo.post(f"/console/retention/{policy.pk}/", {"months": "0"}).status_code == 302
+    policy.refresh_from_db()
+    assert policy.months == 24 and policy.enabled  # a bad value changes nothing
+    dpo.post(f"/console/retention/{policy.pk}/", {"months": "30"})
+    policy.refresh_from_db()
+    assert policy.months == 30 and not policy.enabled
+    event = AuditEvent.objects.filter(record_kind="retention_policy").last()
+    assert event.detail["after"] == {"months": 30, "enabled": False}
+    auditor, _ = client_with("auditor")
+    html = auditor.get("/console/retention/").content.decode()
+    assert "leads-24-months" in html and "<form" not in html.split("<h1>Retention")[1]
