@@ -37,7 +37,7 @@ def test_opening_the_link_only_shows_a_button_and_changes_nothing(stranger):
     page = Client().get(link)
     assert page.status_code == 200
     assert "Confirm my request" in page.text and "direct marketing" in page.text
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "strict-origin"
     assert page["Cache-Control"] == "no-store"
     assert state() == before
 
@@ -154,3 +154,16 @@ def test_the_link_lifetime_follows_the_setting(stranger, settings):
     assert "within 2 hours" in mail.outbox[0].body
     with later(hours=2, minutes=1):
         assert Client().get(last_link(stranger)).status_code == 410
+
+
+def test_confirming_needs_the_pages_csrf_token(stranger):
+    ask(Client(), stranger)
+    link = last_link(stranger)
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(link)
+    before = state()
+    assert browser.post(link).status_code == 403
+    assert state() == before
+    token = page.context["csrf_token"]
+    assert browser.post(link, {"csrfmiddlewaretoken": token}).status_code == 303
+    assert Request.objects.count() == 1

@@ -36,6 +36,12 @@ STEPS = {
 }
 
 
+# The link pages' URLs hold the token: browsers send only our origin as the referrer,
+# not the path, even to our own static files. ("no-referrer" would also make the
+# confirming POST's Origin header "null", which the CSRF check rightly refuses.)
+REFERRER_POLICY = "strict-origin"
+
+
 def _address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
@@ -70,7 +76,7 @@ def _throttled(request, template: str, form, wait) -> HttpResponse:
 
 def _ask(request, form_class, template: str, send) -> HttpResponse:
     """Show a form; on a valid POST, within the rate limits, send the e-mail."""
-    form = form_class(request.POST or None)
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method != "POST":
         return render(request, template, {"form": form})
     if not form.is_valid():
@@ -132,7 +138,7 @@ def _refused(request, refusal: links.Refused) -> HttpResponse:
     response = render(
         request, "portal/refused.html", {"reason": refusal.reason}, status=refusal.status
     )
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = REFERRER_POLICY
     return response
 
 
@@ -156,8 +162,7 @@ def link(request, token: str):
         return _refused(request, refusal)
     context = {"link": found, "kind": Request.Kind(found.kind).label}
     response = render(request, "portal/confirm.html", context)
-    # The page's URL holds the token: it goes nowhere, not even to our own static files.
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = REFERRER_POLICY
     return response
 
 
