@@ -17,6 +17,7 @@ COMMANDS = [
     ("import", "import contacts or companies from CSV (mapping, dry run, duplicates, report)"),
     ("audit", "verify the audit log, make checkpoints and proofs, prune (see audit --help)"),
     ("tokens", "create, list or revoke API tokens (shown once, stored hashed)"),
+    ("portal purge", "delete the self-service portal's expired links and what they sealed"),
 ]
 
 # Commands that run before key files or a marked database exist.
