@@ -20,7 +20,7 @@ KINDS = [
 MAX_CORRECTION = 2000
 
 
-class EmailField(forms.EmailField):
+class AddressField(forms.EmailField):
     def __init__(self, **kwargs):
         super().__init__(
             label="Your e-mail address",
@@ -34,7 +34,7 @@ class RequestForm(forms.Form):
     """What the person asks for, and the address the confirmation link goes to."""
 
     kind = forms.ChoiceField(label="What do you ask for?", choices=KINDS, widget=forms.RadioSelect)
-    email = EmailField(help_text="We send a link to it; your request starts when you follow it.")
+    email = AddressField(help_text="We send a link to it; your request starts when you follow it.")
     correction = forms.CharField(
         label="For a correction: what is wrong, and what should it say?",
         required=False,
@@ -52,4 +52,4 @@ class RequestForm(forms.Form):
 class FollowForm(forms.Form):
     """The address a request was made from."""
 
-    email = EmailField(help_text="We send a link for each request made from it.")
+    email = AddressField(help_text="We send a link for each request made from it.")
