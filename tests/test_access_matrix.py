@@ -293,6 +293,21 @@ MATRIX = {
     "password_reset_done": ("get", "/password-reset/sent/", PUBLIC, None, 200),
     "password_reset_confirm": ("get", "/password-reset/MQ/not-a-token/", PUBLIC, None, 200),
     "password_reset_complete": ("get", "/password-reset/done/", PUBLIC, None, 200),
+    # The self-service portal (the dsr-portal branch): public, no account. Without a
+    # portal session the request pages answer 403; a forged link 400.
+    "portal:start": ("get", "/portal/", PUBLIC, None, 200),
+    "portal:follow": ("get", "/portal/follow/", PUBLIC, None, 200),
+    "portal:sent": ("get", "/portal/sent/", PUBLIC, None, 200),
+    "portal:link": ("get", "/portal/link/not-a-token/", PUBLIC, None, 400),
+    "portal:request": ("get", "/portal/request/", PUBLIC, None, 403),
+    "portal:download": (
+        "get",
+        "/portal/request/exports/00000000-0000-0000-0000-000000000000/",
+        PUBLIC,
+        None,
+        403,
+    ),
+    "portal:end": ("post", "/portal/request/end/", PUBLIC, None, 303),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 

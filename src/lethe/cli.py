@@ -19,6 +19,7 @@ COMMANDS = [
     ("tokens", "create, list or revoke API tokens (shown once, stored hashed)"),
     ("retention", "plan or run the retention policies (what is erased when; resumable)"),
     ("worker", "run background jobs from the database queue (retention, export expiry)"),
+    ("portal purge", "delete the self-service portal's expired links and what they sealed"),
 ]
 
 # Commands that run before key files or a marked database exist.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ENVIRONMENTS = ("production", "development", "test")
@@ -18,8 +18,9 @@ ENVIRONMENTS = ("production", "development", "test")
 ATTACHMENT_STORES = ("file",)
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
-# Where e-mail (password-reset links) goes: files in <data dir>/outbox, or stderr.
-EMAIL_BACKENDS = ("file", "console")
+# Where e-mail (password-reset and portal links) goes: files in <data dir>/outbox,
+# stderr, or a mail server (LETHE_EMAIL_HOST and friends).
+EMAIL_BACKENDS = ("file", "console", "smtp")
 
 # A production secret key must be at least this long; Django's own deploy check
 # asks for 50 characters with at least 5 distinct ones.
@@ -57,6 +58,12 @@ class Config:
     session_max_hours: int = 12
     email_backend: str = "file"
     email_from: str = "lethe@localhost"
+    email_host: str = ""
+    email_port: int = 587
+    email_user: str = ""
+    email_password: str = field(default="", repr=False)
+    email_tls: bool = True
+    portal_link_hours: int = 24
 
     @property
     def production(self) -> bool:
@@ -116,6 +123,9 @@ def load(environ: dict[str, str] | None = None) -> Config:
         raise ConfigError(
             f"LETHE_EMAIL_BACKEND must be one of {', '.join(EMAIL_BACKENDS)}, not {email_backend!r}"
         )
+    email_host = environ.get("LETHE_EMAIL_HOST", "").strip()
+    if email_backend == "smtp" and not email_host:
+        raise ConfigError("LETHE_EMAIL_BACKEND=smtp needs LETHE_EMAIL_HOST")
     config = Config(
         env=env,
         data_dir=data_dir,
@@ -145,6 +155,12 @@ def load(environ: dict[str, str] | None = None) -> Config:
         session_max_hours=_int(environ, "LETHE_SESSION_MAX_HOURS", 12, minimum=1),
         email_backend=email_backend,
         email_from=environ.get("LETHE_EMAIL_FROM", "").strip() or "lethe@localhost",
+        email_host=email_host,
+        email_port=_int(environ, "LETHE_EMAIL_PORT", 587, minimum=1),
+        email_user=environ.get("LETHE_EMAIL_USER", "").strip(),
+        email_password=environ.get("LETHE_EMAIL_PASSWORD", ""),
+        email_tls=_flag(environ, "LETHE_EMAIL_TLS") if "LETHE_EMAIL_TLS" in environ else True,
+        portal_link_hours=_int(environ, "LETHE_PORTAL_LINK_HOURS", 24, minimum=1),
     )
     if config.production:
         check_production(config)

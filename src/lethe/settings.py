@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "lethe.dsr",
     "lethe.jobs",
     "lethe.retention",
+    "lethe.portal",
     "lethe.vault",
     "lethe.vault.keystore",
 ]
@@ -129,9 +130,18 @@ PASSWORD_RESET_TIMEOUT = 60 * 60
 EMAIL_BACKEND = {
     "file": "lethe.accounts.mail.PrivateFileBackend",
     "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
 }[CONFIG.email_backend]
 EMAIL_FILE_PATH = CONFIG.data_dir / "outbox"
 DEFAULT_FROM_EMAIL = CONFIG.email_from
+# SMTP (LETHE_EMAIL_BACKEND=smtp): STARTTLS unless LETHE_EMAIL_TLS=0; a bounded timeout
+# so a slow mail server cannot hold a web worker.
+EMAIL_HOST = CONFIG.email_host
+EMAIL_PORT = CONFIG.email_port
+EMAIL_HOST_USER = CONFIG.email_user
+EMAIL_HOST_PASSWORD = CONFIG.email_password
+EMAIL_USE_TLS = CONFIG.email_tls
+EMAIL_TIMEOUT = 20
 # TOTP second factor (django-otp): the name authenticator apps show for the account.
 OTP_TOTP_ISSUER = "Lethe"
 

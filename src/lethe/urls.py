@@ -47,6 +47,7 @@ urlpatterns = [
     path("settings/", include("lethe.accounts.urls")),
     path("deals/", include("lethe.deals.urls")),
     path("imports/", include("lethe.imports.urls")),
+    path("portal/", include("lethe.portal.urls")),
     path("search/", include("lethe.search.urls")),
     path("console/retention/", include("lethe.retention.urls")),
     path("api/v1/", api.urls),

@@ -41,3 +41,12 @@ def retention_run() -> int:
     from lethe.retention import engine
 
     return len(engine.run(Actor.system("retention")).targets)
+
+
+@periodic("purge_portal_links", timedelta(hours=1))
+@task()
+def purge_portal_links() -> dict:
+    """Delete the self-service portal's expired links and their sealed details."""
+    from lethe.portal import actions
+
+    return actions.purge_expired(Actor.system("worker"))

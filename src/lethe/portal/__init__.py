@@ -1,0 +1,1 @@
+"""The self-service portal: people make and follow their data-subject requests (issue #6)."""
