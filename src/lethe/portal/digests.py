@@ -7,27 +7,12 @@ guess without it, and stays the same across restarts and secret-key changes.
 
 from __future__ import annotations
 
-import hmac
-from functools import cache
-
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
-
-from lethe.vault import keyring, normalize
-
-
-@cache
-def _key(index_key: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"lethe-portal|v1").derive(
-        index_key
-    )
+from lethe.vault import gate, normalize
 
 
 def digest(kind: str, value: str) -> str:
     """Return the keyed hash of one value of `kind` ("email", "address")."""
-    key = _key(keyring.load_index_key(settings.CONFIG.index_key_file))
-    return hmac.new(key, f"{kind}|{value}".encode(), "sha256").hexdigest()
+    return gate.keyed_digest("portal", f"{kind}|{value}")
 
 
 def email(address: str) -> str:

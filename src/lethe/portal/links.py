@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import hmac
 import secrets
 from uuid import UUID
 
@@ -81,7 +80,7 @@ def check(value: str) -> Link:
     link = Link.objects.filter(pk=link_id).first()
     if link is None:
         raise Refused("expired")  # purged after its expiry
-    if not hmac.compare_digest(_hash(nonce), link.nonce_hash):
+    if not secrets.compare_digest(_hash(nonce), link.nonce_hash):
         raise Refused("forged")
     if link.used_at is not None:
         raise Refused("used")

@@ -84,3 +84,23 @@ def indexer() -> Indexer:
     from django.conf import settings
 
     return Indexer(keyring.load_index_key(settings.CONFIG.index_key_file))
+
+
+@cache
+def _digest_key(index_key: bytes, label: str) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=f"lethe-digest|v1|{label}".encode()
+    ).derive(index_key)
+
+
+def keyed_digest(label: str, text: str) -> str:
+    """Return a full keyed hash (HMAC-SHA256, hex) of `text` for the use `label`.
+
+    For look-up lists that must hold no plaintext (the suppression list, the portal's
+    e-mail and client-address hashes): each use has its own key, derived from the index
+    key, so a digest cannot be tested against a guess without it, nor joined across uses.
+    """
+    from django.conf import settings
+
+    key = _digest_key(keyring.load_index_key(settings.CONFIG.index_key_file), label)
+    return hmac.digest(key, text.encode(), "sha256").hex()

@@ -567,3 +567,12 @@ def shred(actor: Actor, subject: Subject, *, scope: str = DEFAULT_SCOPE, reason:
             purpose="",
             detail={"scope": scope, "key_destroyed": destroyed, "reason": reason},
         )
+
+
+def keyed_digest(label: str, text: str) -> str:
+    """Return a keyed hash of `text` for a look-up list that holds no plaintext.
+
+    The suppression list and the portal's address hashes use it; the key never leaves
+    the vault (lethe.vault.blind.keyed_digest).
+    """
+    return blind.keyed_digest(label, text)
