@@ -24,6 +24,7 @@ from lethe.contacts.actions import create_contact
 from lethe.customfields.models import CustomField
 from lethe.deals.actions import create_pipeline, create_stage
 from lethe.deals.models import Deal, Stage
+from lethe.dsr import register, store
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
 from tests.helpers import passed_second_factor, reauthenticate
@@ -35,6 +36,7 @@ DEALS = frozenset({Role.SALES, Role.SUPPORT, Role.FINANCE, Role.DPO})
 DEALS_WRITE = frozenset({Role.SALES})
 FIELDS_READ = CRM | {Role.ADMIN}
 ADMIN = frozenset({Role.ADMIN})
+DPO = frozenset({Role.DPO})
 
 
 # url name -> (method, path, rule, JSON body, status when allowed). Requests run in this
@@ -282,6 +284,10 @@ MATRIX = {
     "password_reset_done": ("get", "/password-reset/sent/", PUBLIC, None, 200),
     "password_reset_confirm": ("get", "/password-reset/MQ/not-a-token/", PUBLIC, None, 200),
     "password_reset_complete": ("get", "/password-reset/done/", PUBLIC, None, 200),
+    # Exports of data-subject requests (the dsr-exports branch).
+    "exports:download": ("get", "/console/exports/{export}/", DPO, None, 200),
+    "api:dsr_exports": ("get", "/api/v1/dsr/{dsr_request}/exports", DPO, None, 200),
+    "api:dsr_export_download": ("get", "/api/v1/dsr/exports/{export}", DPO, None, 200),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 
@@ -306,6 +312,7 @@ IDS = (
     "member",
     "page_team",
     "token",
+    "dsr_request",
 )
 
 
@@ -333,7 +340,12 @@ def test_every_web_view_declares_the_rule_the_matrix_expects():
         if name.startswith("api:"):
             continue
         path = path.format_map(
-            {**dict.fromkeys(IDS, 1), "attachment": uuid.uuid4(), "spare": uuid.uuid4()}
+            {
+                **dict.fromkeys(IDS, 1),
+                "attachment": uuid.uuid4(),
+                "spare": uuid.uuid4(),
+                "export": uuid.uuid4(),
+            }
         )
         declared = getattr(resolver.resolve(path).func, "lethe_roles", "undeclared")
         assert declared == rule, name
@@ -426,6 +438,9 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     ids.update(team=Team.objects.create(name="Matrix").pk, member=member.pk)
     ids.update(page_team=Team.objects.create(name="Matrix page").pk)
     ids.update(token=tokens.create(system, member, "Matrix")[0].pk)
+    dsr_request = register.open_request(system, "access", "email", {"email": "m@example.org"})
+    export = store.save(system, dsr_request, "access.html", "dsr-access.html", "text/html", b"<p>")
+    ids.update(dsr_request=dsr_request.pk, export=export.pk)
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
         path = path.format_map(ids)
