@@ -8,10 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from lethe.activities.actions import create_activity
 from lethe.activities.mentions import token
 from lethe.audit.models import Action, AuditEvent
-from lethe.dsr import collect, register
+from lethe.dsr import art15, collect, register
 from lethe.dsr.models import Request
+from lethe.vault import gate
 from lethe.vault.errors import AccessDenied
-from lethe.vault.policy import Actor, Role
+from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
 from tests.dsr.conftest import CR, CV, SYSTEM, full_name
 
@@ -152,3 +153,24 @@ def test_sections_registered_by_later_features_are_collected(everything):
     assert found.sections["consents"] == rows
     with pytest.raises(ValueError):
         collect.section("Not A Name")
+
+
+def test_data_kept_under_a_legal_hold_is_collected_and_its_purpose_told(everything):
+    subject = everything.contact.subject
+    gate.write(
+        SYSTEM, subject, {"last_name": "Avtalsson"}, Purpose.LEGAL_OBLIGATION, scope="hold:7"
+    )
+    found = collect.gather(everything.dpo, everything.request)
+    assert not found.legal_hold and found.people[0]["legal_hold"] == []
+    collect.hold_scopes(lambda subjects: {"hold:7"} if subject.id in subjects else set())
+    try:
+        found = collect.gather(everything.dpo, everything.request)
+    finally:
+        collect.HOLD_SCOPES.clear()
+    assert found.legal_hold
+    assert found.people[0]["legal_hold"] == [
+        {"scope": "hold:7", "personal": {"last_name": "Avtalsson"}}
+    ]
+    told = art15.information(found.categories, legal_hold=found.legal_hold)
+    assert "legal_obligation" in [p.key for p in told.purposes]
+    assert "legal_obligation" not in [p.key for p in art15.information(found.categories).purposes]

@@ -44,8 +44,8 @@ from lethe.dsr.register import confirmed_subjects
 from lethe.vault import documents, fields, gate
 from lethe.vault.errors import AccessDenied
 from lethe.vault.fields import Category
-from lethe.vault.models import PersonalValue, Subject
-from lethe.vault.policy import DEFAULT_SCOPE, Actor, Purpose, Role
+from lethe.vault.models import Subject
+from lethe.vault.policy import Actor, Purpose, Role
 
 PURPOSE = Purpose.DATA_SUBJECT_REQUEST
 OTHER_PERSON = "[other person]"
@@ -61,6 +61,9 @@ SECTIONS: dict[str, SectionProvider] = {}
 # Sections every export shows, empty until the feature that fills them registers.
 PLACEHOLDERS = ("consents", "disclosures")
 SECTION_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+# Functions that return the key scopes ("hold:<id>") under which legal holds keep data of
+# these subjects; the legal-holds feature registers one with `hold_scopes`.
+HOLD_SCOPES: list[Callable[[list[UUID]], set[str]]] = []
 
 
 def section(name: str):
@@ -78,6 +81,13 @@ def section(name: str):
         return provider
 
     return decorate
+
+
+def hold_scopes(find: Callable[[list[UUID]], set[str]]):
+    """Register a function naming the legal-hold scopes that keep data of some subjects."""
+    if find not in HOLD_SCOPES:
+        HOLD_SCOPES.append(find)
+    return find
 
 
 @dataclass
@@ -181,13 +191,7 @@ def _people(actor: Actor, found: Collected) -> dict[UUID, Contact]:
         object_id__in=[c.pk for c in contacts.values()],
     ).select_related("field"):
         business.setdefault(row.object_id, []).append(row)
-    held_scopes = sorted(
-        set(
-            PersonalValue.objects.filter(subject_id__in=subjects)
-            .exclude(scope=DEFAULT_SCOPE)
-            .values_list("scope", flat=True)
-        )
-    )
+    held_scopes = sorted(set().union(*(find(subjects) for find in HOLD_SCOPES)))
     held = {s: {} for s in subjects}
     for scope in held_scopes:
         found.legal_hold = True
