@@ -24,6 +24,7 @@ from lethe.contacts.actions import create_contact
 from lethe.customfields.models import CustomField
 from lethe.deals.actions import create_pipeline, create_stage
 from lethe.deals.models import Deal, Stage
+from lethe.dsr import register, store
 from lethe.retention.models import Policy as RetentionPolicy
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
@@ -308,6 +309,10 @@ MATRIX = {
         403,
     ),
     "portal:end": ("post", "/portal/request/end/", PUBLIC, None, 303),
+    # Exports of data-subject requests (the dsr-exports branch).
+    "exports:download": ("get", "/console/exports/{export}/", DPO, None, 200),
+    "api:dsr_exports": ("get", "/api/v1/dsr/{dsr_request}/exports", DPO, None, 200),
+    "api:dsr_export_download": ("get", "/api/v1/dsr/exports/{export}", DPO, None, 200),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 
@@ -333,6 +338,7 @@ IDS = (
     "page_team",
     "token",
     "policy",
+    "dsr_request",
 )
 
 
@@ -360,7 +366,12 @@ def test_every_web_view_declares_the_rule_the_matrix_expects():
         if name.startswith("api:"):
             continue
         path = path.format_map(
-            {**dict.fromkeys(IDS, 1), "attachment": uuid.uuid4(), "spare": uuid.uuid4()}
+            {
+                **dict.fromkeys(IDS, 1),
+                "attachment": uuid.uuid4(),
+                "spare": uuid.uuid4(),
+                "export": uuid.uuid4(),
+            }
         )
         declared = getattr(resolver.resolve(path).func, "lethe_roles", "undeclared")
         assert declared == rule, name
@@ -454,6 +465,9 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     ids.update(page_team=Team.objects.create(name="Matrix page").pk)
     ids.update(token=tokens.create(system, member, "Matrix")[0].pk)
     ids.update(policy=RetentionPolicy.objects.order_by("pk").first().pk)
+    dsr_request = register.open_request(system, "access", "email", {"email": "m@example.org"})
+    export = store.save(system, dsr_request, "access.html", "dsr-access.html", "text/html", b"<p>")
+    ids.update(dsr_request=dsr_request.pk, export=export.pk)
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
         path = path.format_map(ids)

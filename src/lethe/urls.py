@@ -41,6 +41,7 @@ urlpatterns = [
     path("attachments/", include("lethe.attachments.urls")),
     path("audit/", include("lethe.audit.urls")),
     path("companies/", include("lethe.companies.urls")),
+    path("console/exports/", include("lethe.dsr.export_urls")),
     path("contacts/", include("lethe.contacts.urls")),
     path("activities/", include("lethe.activities.urls")),
     path("settings/custom-fields/", include("lethe.customfields.urls")),

@@ -6,3 +6,7 @@ class DsrConfig(AppConfig):
 
     name = "lethe.dsr"
     label = "dsr"
+
+    def ready(self):
+        # Fulfilment handlers register themselves on import.
+        from lethe.dsr import exports  # noqa: F401

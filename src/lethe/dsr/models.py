@@ -45,12 +45,19 @@ class Request(models.Model):
         CLI = "cli"
         PORTAL = "portal"
 
+    class Language(models.TextChoices):
+        """The language the person is answered in (the Art. 15 report, letters)."""
+
+        ENGLISH = "en", "English"
+        SWEDISH = "sv", "svenska"
+
     CLOSED = (Status.COMPLETED, Status.REFUSED)
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.CONSOLE)
     identified_by = models.CharField(max_length=20, choices=Identifier.choices)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
     # The requester's identifiers (and, for rectification, the corrections), sealed.
     record_key = models.ForeignKey(RecordKey, on_delete=models.PROTECT, related_name="+")
     details = models.ForeignKey(
