@@ -6,3 +6,7 @@ class DsrConfig(AppConfig):
 
     name = "lethe.dsr"
     label = "dsr"
+
+    def ready(self):
+        # The fulfilment handlers register themselves on import (lethe.dsr.fulfilment).
+        from lethe.dsr import objection, rectification, restriction  # noqa: F401
