@@ -26,6 +26,8 @@ from lethe.deals.actions import create_pipeline, create_stage
 from lethe.deals.models import Deal, Stage
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
+from tests.dsr.rights_ids import IDS as RIGHTS_IDS
+from tests.dsr.rights_ids import rights_ids
 from tests.helpers import passed_second_factor, reauthenticate
 
 AUDIT = frozenset({Role.AUDITOR, Role.DPO})
@@ -35,6 +37,7 @@ DEALS = frozenset({Role.SALES, Role.SUPPORT, Role.FINANCE, Role.DPO})
 DEALS_WRITE = frozenset({Role.SALES})
 FIELDS_READ = CRM | {Role.ADMIN}
 ADMIN = frozenset({Role.ADMIN})
+DPO = frozenset({Role.DPO})
 
 
 # url name -> (method, path, rule, JSON body, status when allowed). Requests run in this
@@ -282,6 +285,91 @@ MATRIX = {
     "password_reset_done": ("get", "/password-reset/sent/", PUBLIC, None, 200),
     "password_reset_confirm": ("get", "/password-reset/MQ/not-a-token/", PUBLIC, None, 200),
     "password_reset_complete": ("get", "/password-reset/done/", PUBLIC, None, 200),
+    # Rectification, restriction, objection and recipients (the dsr-rights branch).
+    "rights:recipients": ("get", "/console/rights/recipients/", DPO, None, 200),
+    "rights:disclosures": ("get", "/console/rights/disclosures/", DPO, None, 200),
+    "rights:rectification": (
+        "get",
+        "/console/rights/requests/{rectification_request}/rectification/",
+        DPO,
+        None,
+        200,
+    ),
+    "rights:restriction": (
+        "get",
+        "/console/rights/requests/{restriction_request}/restriction/",
+        DPO,
+        None,
+        200,
+    ),
+    "rights:notify": (
+        "get",
+        "/console/rights/requests/{restriction_request}/recipients/",
+        DPO,
+        None,
+        200,
+    ),
+    "rights:notified": (
+        "post",
+        "/console/rights/notifications/{notification}/notified/",
+        DPO,
+        {"method": "email"},
+        303,
+    ),
+    "api:rectification_corrections": (
+        "get",
+        "/api/v1/dsr/{rectification_request}/rectification",
+        DPO,
+        None,
+        200,
+    ),
+    "api:add_corrections": (
+        "post",
+        "/api/v1/dsr/{rectification_request}/rectification",
+        DPO,
+        {"corrections": {"job_title": "Matrix title"}},
+        200,
+    ),
+    "api:restriction_status": (
+        "get",
+        "/api/v1/dsr/{restriction_request}/restriction",
+        DPO,
+        None,
+        200,
+    ),
+    # Without the date and method of telling the person: refused, naming the field.
+    "api:lift_restriction": (
+        "post",
+        "/api/v1/dsr/{restriction_request}/restriction/lift",
+        DPO,
+        {},
+        400,
+    ),
+    "api:request_recipients": (
+        "get",
+        "/api/v1/dsr/{restriction_request}/recipients",
+        DPO,
+        None,
+        200,
+    ),
+    "api:mark_notified": (
+        "post",
+        "/api/v1/dsr/{restriction_request}/recipients/{api_notification}/notified",
+        DPO,
+        {"method": "letter"},
+        200,
+    ),
+    "api:list_recipients": ("get", "/api/v1/dsr/recipients", DPO, None, 200),
+    "api:create_recipient": (
+        "post",
+        "/api/v1/dsr/recipients",
+        DPO,
+        {"name": "Matrix recipient", "kind": "controller"},
+        201,
+    ),
+    "api:list_disclosures": ("get", "/api/v1/dsr/disclosures", DPO, None, 200),
+    "api:read_disclosure": ("get", "/api/v1/dsr/disclosures/{disclosure}", DPO, None, 200),
+    "api:create_disclosure": ("post", "/api/v1/dsr/disclosures", DPO, {"channel": "export"}, 400),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 
@@ -306,6 +394,7 @@ IDS = (
     "member",
     "page_team",
     "token",
+    *RIGHTS_IDS,
 )
 
 
@@ -426,6 +515,7 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     ids.update(team=Team.objects.create(name="Matrix").pk, member=member.pk)
     ids.update(page_team=Team.objects.create(name="Matrix page").pk)
     ids.update(token=tokens.create(system, member, "Matrix")[0].pk)
+    ids.update(rights_ids(contact))
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
         path = path.format_map(ids)

@@ -48,6 +48,7 @@ urlpatterns = [
     path("deals/", include("lethe.deals.urls")),
     path("imports/", include("lethe.imports.urls")),
     path("search/", include("lethe.search.urls")),
+    path("console/rights/", include("lethe.dsr.rights_urls")),
     path("api/v1/", api.urls),
     path("reauth/", accounts_views.confirm, name="reauth"),
 ]
