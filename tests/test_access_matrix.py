@@ -28,6 +28,8 @@ from lethe.dsr import register, store
 from lethe.retention.models import Policy as RetentionPolicy
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
+from tests.dsr.rights_ids import IDS as RIGHTS_IDS
+from tests.dsr.rights_ids import rights_ids
 from tests.helpers import passed_second_factor, reauthenticate
 
 AUDIT = frozenset({Role.AUDITOR, Role.DPO})
@@ -313,6 +315,91 @@ MATRIX = {
     "exports:download": ("get", "/console/exports/{export}/", DPO, None, 200),
     "api:dsr_exports": ("get", "/api/v1/dsr/{dsr_request}/exports", DPO, None, 200),
     "api:dsr_export_download": ("get", "/api/v1/dsr/exports/{export}", DPO, None, 200),
+    # Rectification, restriction, objection and recipients (the dsr-rights branch).
+    "rights:recipients": ("get", "/console/rights/recipients/", DPO, None, 200),
+    "rights:disclosures": ("get", "/console/rights/disclosures/", DPO, None, 200),
+    "rights:rectification": (
+        "get",
+        "/console/rights/requests/{rectification_request}/rectification/",
+        DPO,
+        None,
+        200,
+    ),
+    "rights:restriction": (
+        "get",
+        "/console/rights/requests/{restriction_request}/restriction/",
+        DPO,
+        None,
+        200,
+    ),
+    "rights:notify": (
+        "get",
+        "/console/rights/requests/{restriction_request}/recipients/",
+        DPO,
+        None,
+        200,
+    ),
+    "rights:notified": (
+        "post",
+        "/console/rights/notifications/{notification}/notified/",
+        DPO,
+        {"method": "email"},
+        303,
+    ),
+    "api:rectification_corrections": (
+        "get",
+        "/api/v1/dsr/{rectification_request}/rectification",
+        DPO,
+        None,
+        200,
+    ),
+    "api:add_corrections": (
+        "post",
+        "/api/v1/dsr/{rectification_request}/rectification",
+        DPO,
+        {"corrections": {"job_title": "Matrix title"}},
+        200,
+    ),
+    "api:restriction_status": (
+        "get",
+        "/api/v1/dsr/{restriction_request}/restriction",
+        DPO,
+        None,
+        200,
+    ),
+    # Without the date and method of telling the person: refused, naming the field.
+    "api:lift_restriction": (
+        "post",
+        "/api/v1/dsr/{restriction_request}/restriction/lift",
+        DPO,
+        {},
+        400,
+    ),
+    "api:request_recipients": (
+        "get",
+        "/api/v1/dsr/{restriction_request}/recipients",
+        DPO,
+        None,
+        200,
+    ),
+    "api:mark_notified": (
+        "post",
+        "/api/v1/dsr/{restriction_request}/recipients/{api_notification}/notified",
+        DPO,
+        {"method": "letter"},
+        200,
+    ),
+    "api:list_recipients": ("get", "/api/v1/dsr/recipients", DPO, None, 200),
+    "api:create_recipient": (
+        "post",
+        "/api/v1/dsr/recipients",
+        DPO,
+        {"name": "Matrix recipient", "kind": "controller"},
+        201,
+    ),
+    "api:list_disclosures": ("get", "/api/v1/dsr/disclosures", DPO, None, 200),
+    "api:read_disclosure": ("get", "/api/v1/dsr/disclosures/{disclosure}", DPO, None, 200),
+    "api:create_disclosure": ("post", "/api/v1/dsr/disclosures", DPO, {"channel": "export"}, 400),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 
@@ -339,6 +426,7 @@ IDS = (
     "token",
     "policy",
     "dsr_request",
+    *RIGHTS_IDS,
 )
 
 
@@ -468,6 +556,7 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     dsr_request = register.open_request(system, "access", "email", {"email": "m@example.org"})
     export = store.save(system, dsr_request, "access.html", "dsr-access.html", "text/html", b"<p>")
     ids.update(dsr_request=dsr_request.pk, export=export.pk)
+    ids.update(rights_ids(contact))
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
         path = path.format_map(ids)

@@ -14,6 +14,7 @@ from lethe.contacts.api import router as contacts_router
 from lethe.customfields.api import router as customfields_router
 from lethe.deals.api import router as deals_router
 from lethe.dsr.exports_api import router as dsr_exports_router
+from lethe.dsr.rights_api import router as dsr_rights_router
 
 api = NinjaAPI(
     title="Lethe API",
@@ -60,3 +61,4 @@ api.add_router("/custom-fields", customfields_router)
 api.add_router("/attachments", attachments_router)
 api.add_router("/teams", teams_router)
 api.add_router("/dsr", dsr_exports_router)
+api.add_router("/dsr", dsr_rights_router)

@@ -51,6 +51,7 @@ urlpatterns = [
     path("portal/", include("lethe.portal.urls")),
     path("search/", include("lethe.search.urls")),
     path("console/retention/", include("lethe.retention.urls")),
+    path("console/rights/", include("lethe.dsr.rights_urls")),
     path("api/v1/", api.urls),
     path("reauth/", accounts_views.confirm, name="reauth"),
 ]

@@ -171,3 +171,13 @@ def test_console_page_shows_what_is_due_and_the_dpo_edits_a_policy(world):
     auditor, _ = client_with("auditor")
     html = auditor.get("/console/retention/").content.decode()
     assert "leads-24-months" in html and "<form" not in html.split("<h1>Retention")[1]
+
+
+def test_a_restricted_person_is_left_alone_until_the_restriction_is_lifted(world):
+    Subject.objects.filter(pk=world["old_lead"].subject_id).update(status=Subject.Status.RESTRICTED)
+    plan = planned(at(2025, 1, 3))
+    assert world["old_lead"].pk not in plan["leads-24-months"]
+    own = set(Activity.objects.filter(contact=world["old_lead"]).values_list("pk", flat=True))
+    assert own and not own & set(plan["activities-5-years"])
+    engine.run(as_of=at(2025, 1, 3))
+    assert Contact.objects.filter(pk=world["old_lead"].pk).exists()

@@ -15,7 +15,9 @@ from lethe.contacts.actions import create_contact
 from lethe.customfields.models import CustomField
 from lethe.deals.actions import create_pipeline, create_stage
 from lethe.deals.models import Deal, Stage
+from lethe.retention.models import Policy as RetentionPolicy
 from lethe.vault.policy import Actor, Purpose
+from tests.dsr.rights_ids import rights_ids
 from tests.test_access_matrix import MATRIX, STAGE
 
 SYSTEM = Actor.system("tests")
@@ -42,6 +44,7 @@ def matrix_ids():
     ]
     member = User.objects.create_user("security-member@lethe.example", "a long test password 1")
     return {
+        **rights_ids(contact),
         "member": member.pk,
         "team": Team.objects.create(name="Security").pk,
         "page_team": Team.objects.create(name="Security page").pk,
@@ -60,6 +63,7 @@ def matrix_ids():
         "activity": activity.pk,
         "attachment": files[0].pk,
         "spare": files[1].pk,
+        "policy": RetentionPolicy.objects.order_by("pk").first().pk,
     }
 
 

@@ -21,7 +21,8 @@ from lethe.core.api_errors import DuplicatesOut, ErrorOut, form_errors
 from lethe.core.history_api import HistoryOut, business_changes
 from lethe.customfields import values as customfields
 from lethe.vault import gate
-from lethe.vault.errors import AccessDenied, InvalidField
+from lethe.vault.errors import AccessDenied, InvalidField, SubjectRestricted
+from lethe.vault.models import Subject
 from lethe.vault.policy import Purpose, Role, default_purpose
 
 READERS = (Role.SALES, Role.SUPPORT, Role.MARKETING, Role.FINANCE, Role.DPO)
@@ -62,6 +63,7 @@ class ContactOut(Schema):
     source: str
     obtained_at: datetime.date
     archived: bool
+    restricted: bool
     fields: dict[str, Any]
     custom: dict[str, Any]
 
@@ -102,6 +104,7 @@ def _out(contact: Contact, values: dict, custom: dict | None = None) -> dict:
         "source": contact.source,
         "obtained_at": contact.obtained_at,
         "archived": contact.archived_at is not None,
+        "restricted": contact.subject.status == Subject.Status.RESTRICTED,
         "fields": {name: _value(v) for name, v in values.items() if not name.startswith(prefix)},
         "custom": {
             **custom,
@@ -152,6 +155,16 @@ def _field_error(field: str, message: str) -> Status:
     return Status(400, {"detail": f"invalid input: {field}", "errors": {field: [message]}})
 
 
+def restricted_out(exc: SubjectRestricted, fields=()) -> Status:
+    """Return the 409 for a write to a restricted person's data, naming each field."""
+    names = [*exc.fields] or list(fields) or ["contact"]
+    names = [
+        "custom." + n[len(customfields.PREFIX) :] if n.startswith(customfields.PREFIX) else n
+        for n in names
+    ]
+    return Status(409, {"detail": str(exc), "errors": {n: [str(exc)] for n in names}})
+
+
 @router.get(
     "",
     response={200: ContactPage, 400: ErrorOut},
@@ -180,7 +193,7 @@ def list_contacts(
     if isinstance(found, Status):
         return found
     contacts, purpose = found
-    paginator = Paginator(contacts.prefetch_related("tags"), PAGE_SIZE)
+    paginator = Paginator(contacts.select_related("subject").prefetch_related("tags"), PAGE_SIZE)
     current = paginator.get_page(page)
     rows = list(current)
     values = gate.read(actor, [c.subject_id for c in rows], purpose, names=_names(LIST_FIELDS))
@@ -221,8 +234,13 @@ def export_contacts(
     archived: bool = False,
     sort: str = "",
     purpose: str = "",
+    recipient: int | None = None,
 ):
-    """The filtered contacts as CSV with what the role may read; masked cells say so."""
+    """The filtered contacts as CSV with what the role may read; masked cells say so.
+
+    People whose processing is restricted (Art. 18) are left out. `recipient` (the id of a
+    recipient in the register, /api/v1/dsr/recipients) marks the file as going to that
+    third party: the export is logged as a disclosure of the people in it (Art. 19)."""
     refusal = reauth.api_refusal(request)
     if refusal is not None:  # a session must have re-authenticated; a bearer token need not
         return refusal
@@ -231,7 +249,14 @@ def export_contacts(
     if isinstance(found, Status):
         return found
     contacts, purpose = found
-    text = export.contacts_csv(actor, purpose, contacts)
+    to = None
+    if recipient is not None:
+        from lethe.dsr.models import Recipient
+
+        to = Recipient.objects.filter(pk=recipient).first()
+        if to is None:
+            return _field_error("recipient", "no such recipient")
+    text = export.contacts_csv(actor, purpose, contacts, recipient=to)
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="lethe-contacts.csv"'
     return response
@@ -320,6 +345,8 @@ def _write(request, payload: ContactIn, contact: Contact | None):
         if field.startswith(customfields.PREFIX):
             field = "custom." + field[len(customfields.PREFIX) :]
         return _field_error(field, exc.message)
+    except SubjectRestricted as exc:
+        return restricted_out(exc, personal)
     except AccessDenied:
         return Status(403, {"detail": "your roles may not write these personal fields"})
     values = gate.read(actor, [contact.subject_id], purpose, names=_names(PERSONAL_FIELDS))
@@ -343,12 +370,15 @@ def create_contact(request, payload: ContactIn):
 
 @router.patch(
     "/{contact_id}",
-    response={200: ContactOut, 400: ErrorOut, 403: DeniedOut},
+    response={200: ContactOut, 400: ErrorOut, 403: DeniedOut, 409: ErrorOut},
     auth=RoleAuth(*WRITERS),
     summary="Update a contact",
 )
 def update_contact(request, contact_id: int, payload: ContactIn):
-    """Change the given fields; null removes a personal field."""
+    """Change the given fields; null removes a personal field.
+
+    The personal data of a person whose processing is restricted (Art. 18) is read-only:
+    409 naming the fields."""
     return _write(request, payload, get_object_or_404(Contact, pk=contact_id))
 
 
@@ -380,7 +410,7 @@ def restore_contact(request, contact_id: int):
 
 @router.delete(
     "/{contact_id}",
-    response={204: None, 403: DeniedOut},
+    response={204: None, 403: DeniedOut, 409: ErrorOut},
     auth=RoleAuth(*WRITERS),
     summary="Delete a contact and erase the person's data",
 )
@@ -395,6 +425,8 @@ def delete_contact(request, contact_id: int):
             return refusal
     try:
         deletion.delete_contact(actor, default_purpose(actor), contact)
+    except SubjectRestricted as exc:
+        return restricted_out(exc)
     except AccessDenied as exc:
         return Status(403, {"detail": str(exc)})
     return Status(204, None)

@@ -47,6 +47,8 @@ def delete_contact(actor: Actor, purpose: Purpose, contact: Contact) -> None:
     """Delete the contact and erase the person; only who may write their data may."""
     if not may_delete(actor, purpose, contact):
         raise AccessDenied("you may delete only contacts whose personal data you may change")
+    # A restricted person's data is kept as it is (Art. 18): an erasure request may end it.
+    gate.refuse_restricted(actor, [contact.subject_id], [], purpose)
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
         for hook in list(_hooks):

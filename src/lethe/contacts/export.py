@@ -11,7 +11,7 @@ from lethe.audit import log
 from lethe.audit.models import Action
 from lethe.contacts.models import PERSONAL_FIELDS
 from lethe.core.spreadsheet import safe_cell
-from lethe.vault import gate
+from lethe.vault import fields, gate
 from lethe.vault.policy import Actor, Purpose
 
 CHUNK = 500
@@ -48,18 +48,37 @@ def _text(value) -> str:
     return str(value)
 
 
-def contacts_csv(actor: Actor, purpose: Purpose, contacts) -> str:
-    """Return the contacts as CSV, reading personal fields through the gate in chunks."""
+def contacts_csv(actor: Actor, purpose: Purpose, contacts, *, recipient=None) -> str:
+    """Return the contacts as CSV, reading personal fields through the gate in chunks.
+
+    People whose processing is restricted (Art. 18) are left out. With `recipient` (a
+    lethe.dsr Recipient) the export goes to that third party: it is logged as a
+    disclosure of the people and categories it holds (Art. 19).
+    """
+    from lethe.dsr import recipients, restriction
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
+    everyone = contacts.count()
+    contacts = restriction.exclude_restricted(contacts)
     contacts = contacts.select_related("company").prefetch_related("tags").order_by("pk")
     count = 0
+    disclosed, shown = [], set()
     for start in range(0, contacts.count(), CHUNK):
         rows = list(contacts[start : start + CHUNK])
         values = gate.read(actor, [c.subject_id for c in rows], purpose, names=PERSONAL_FIELDS)
         for contact in rows:
             personal = values[contact.subject_id]
+            if recipient is not None:
+                categories = {
+                    fields.get(name).category
+                    for name, value in personal.items()
+                    if value is not None and not isinstance(value, gate.Masked | gate.Erased)
+                }
+                if categories:  # only values the role could read went out
+                    disclosed.append(contact.subject_id)
+                    shown |= categories
             writer.writerow(
                 safe_cell(cell)
                 for cell in (
@@ -81,6 +100,20 @@ def contacts_csv(actor: Actor, purpose: Purpose, contacts) -> str:
             Action.EXPORT,
             record_kind="contact",
             purpose=purpose,
-            detail={"contacts": count, "format": "csv"},
+            detail={
+                "contacts": count,
+                "format": "csv",
+                **({"restricted_left_out": everyone - count} if everyone > count else {}),
+                **({"recipient": recipient.pk} if recipient is not None else {}),
+            },
         )
+        if recipient is not None and disclosed:
+            recipients.record_disclosure(
+                actor,
+                recipient,
+                disclosed,
+                sorted(shown),
+                purpose,
+                "export",
+            )
     return out.getvalue()

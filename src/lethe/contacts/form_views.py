@@ -30,7 +30,7 @@ from lethe.contacts.forms import (
 from lethe.contacts.models import Contact
 from lethe.core.redirects import see_other
 from lethe.vault import fields, gate
-from lethe.vault.errors import AccessDenied, InvalidField, SubjectErased
+from lethe.vault.errors import AccessDenied, InvalidField, SubjectErased, SubjectRestricted
 from lethe.vault.policy import DEFAULT_SCOPE, Decision, default_purpose
 
 MATCHED_ON = {"email": "e-mail", "phone": "phone", "identity_number": "identity number"}
@@ -107,6 +107,10 @@ def _save(request, actor, purpose, contact, values, personal_form, business_form
         return actions.update_contact(actor, purpose, contact, changed, business)
     except InvalidField as exc:
         _vault_error(personal_form, exc)
+    except SubjectRestricted as exc:
+        for name in exc.fields or [None]:
+            field = name if name in personal_form.fields else None
+            personal_form.add_error(field, str(exc).capitalize())
     except AccessDenied:
         personal_form.add_error(None, "your roles may not write these personal fields")
     except SubjectErased:
@@ -203,6 +207,9 @@ def contact_delete(request, contact_id: int):
         return redirect(reauth.confirm_url(reverse("contacts:detail", args=[contact.pk])))
     try:
         deletion.delete_contact(actor, default_purpose(actor), contact)
+    except SubjectRestricted as exc:
+        messages.error(request, f"Not deleted: {exc}.")
+        return see_other("contacts:detail", contact.pk)
     except AccessDenied:
         raise PermissionDenied from None
     messages.success(request, "The contact is deleted and the person's data erased.")

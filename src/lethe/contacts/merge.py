@@ -130,6 +130,10 @@ def merge_contacts(
     choices = check_choices(choices)
     if Subject.Status.ERASED in (kept.subject.status, other.subject.status):
         raise MergeError("from", "a contact whose personal data is erased cannot be merged")
+    if Subject.Status.RESTRICTED in (kept.subject.status, other.subject.status):
+        raise MergeError(
+            "from", "a contact restricted at the person's request (Art. 18) is read-only"
+        )
     if not readable(actor, purpose, [kept, other]):
         raise AccessDenied("you may merge only contacts whose personal data you may read")
     with transaction.atomic():

@@ -17,7 +17,9 @@ from lethe.contacts.api import LIST_FIELDS, READERS, WRITERS
 from lethe.contacts.models import PERSONAL_FIELDS, Contact
 from lethe.customfields import display
 from lethe.customfields import values as customfields
+from lethe.dsr import objection
 from lethe.vault import gate
+from lethe.vault.models import Subject
 from lethe.vault.policy import Role
 
 PAGE_SIZE = 50
@@ -64,7 +66,8 @@ def contact_list(request):
         if given["company"] and not given["company"].isdigit():
             contacts = contacts.filter(company__name__icontains=given["company"])
         paginator = Paginator(
-            contacts.select_related("company", "owner").prefetch_related("tags"), PAGE_SIZE
+            contacts.select_related("company", "owner", "subject").prefetch_related("tags"),
+            PAGE_SIZE,
         )
         page = paginator.get_page(request.GET.get("page"))
         values = gate.read(actor, [c.subject_id for c in page], purpose, names=LIST_FIELDS)
@@ -98,7 +101,7 @@ def contact_detail(request, contact_id: int):
     the link to who read this person's data."""
     actor = actor_for(request.user, request=request)
     contact = get_object_or_404(
-        Contact.objects.select_related("company", "owner").prefetch_related("tags"),
+        Contact.objects.select_related("company", "owner", "subject").prefetch_related("tags"),
         pk=contact_id,
     )
     _, purpose = queries.filtered(actor)
@@ -117,6 +120,8 @@ def contact_detail(request, contact_id: int):
             "custom_rows": display.rows("contact", contact.pk, values),
             "deals": contact.deals.select_related("stage"),
             "reads_link": reads_link,
+            "restricted": contact.subject.status == Subject.Status.RESTRICTED,
+            "objected": bool(objection.objected([contact.subject_id])),
             "attachments": attachments_section(request, "contact", contact.pk),
             **timeline.for_contact(request, actor, contact, purpose),
         },

@@ -8,5 +8,5 @@ class DsrConfig(AppConfig):
     label = "dsr"
 
     def ready(self):
-        # Fulfilment handlers register themselves on import.
-        from lethe.dsr import exports  # noqa: F401
+        # The fulfilment handlers register themselves on import (lethe.dsr.fulfilment).
+        from lethe.dsr import exports, objection, rectification, restriction  # noqa: F401

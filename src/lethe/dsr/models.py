@@ -230,3 +230,16 @@ class Suppression(models.Model):
 
     def __str__(self):
         return f"suppressed {self.kind} ({self.reason})"
+
+
+# Rectification, restriction, objection and recipients (Art. 16, 18, 19, 21) keep their
+# models in a module of their own; importing them here makes them part of this app.
+from lethe.dsr.rights_models import (  # noqa: E402, F401
+    DisclosedSubject,
+    Disclosure,
+    MarketingObjection,
+    Notification,
+    Recipient,
+    Rectification,
+    Restriction,
+)

@@ -12,6 +12,10 @@ from lethe.activities.models import Activity
 from lethe.contacts.models import Contact
 from lethe.deals.models import Deal
 from lethe.retention.models import Policy
+from lethe.vault.models import Subject
+
+# Restricted data is stored but not used (Art. 18): retention leaves it until lifted.
+RESTRICTED = Subject.Status.RESTRICTED
 
 
 def cutoff(policy: Policy, as_of: datetime) -> datetime:
@@ -31,6 +35,7 @@ def leads_inactive(policy: Policy, as_of: datetime) -> list[int]:
     before = cutoff(policy, as_of)
     rows = (
         Contact.objects.filter(stage=Contact.Stage.LEAD, created_at__lt=before)
+        .exclude(subject__status=RESTRICTED)
         .annotate(open_deal=_open_deal(), last=_last_activity())
         .filter(open_deal=False)
         .filter(Q(last__isnull=True) | Q(last__lt=before))
@@ -43,6 +48,7 @@ def former_customers(policy: Policy, as_of: datetime) -> list[int]:
     before = cutoff(policy, as_of)
     rows = (
         Contact.objects.filter(deals__isnull=False)
+        .exclude(subject__status=RESTRICTED)
         .annotate(open_deal=_open_deal(), last_deal=Max("deals__closed_at"))
         .filter(open_deal=False, last_deal__lt=before)
         .annotate(
@@ -56,7 +62,10 @@ def former_customers(policy: Policy, as_of: datetime) -> list[int]:
 def old_activities(policy: Policy, as_of: datetime) -> list[int]:
     """Activities that happened before the cutoff."""
     before = cutoff(policy, as_of)
-    return sorted(Activity.objects.filter(occurred_at__lt=before).values_list("pk", flat=True))
+    rows = Activity.objects.filter(occurred_at__lt=before).exclude(
+        contact__subject__status=RESTRICTED
+    )
+    return sorted(rows.values_list("pk", flat=True))
 
 
 FINDERS = {

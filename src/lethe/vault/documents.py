@@ -25,7 +25,7 @@ from lethe.audit.models import Action, Outcome
 from lethe.vault import crypto, keys
 from lethe.vault.errors import AccessDenied, SubjectErased
 from lethe.vault.fields import MAX_TEXT, Category
-from lethe.vault.gate import ERASED, Erased, Masked, _deny
+from lethe.vault.gate import ERASED, Erased, Masked, _deny, refuse_restricted
 from lethe.vault.models import Document, RecordKey, Subject
 from lethe.vault.policy import DEFAULT_SCOPE, Actor, Decision, Purpose, Role, may_write
 
@@ -77,6 +77,7 @@ def _check_write(actor: Actor, purpose: Purpose, subjects: set[UUID], action: Ac
             purpose,
             f"{actor.label} may not write notes about these people for {purpose}",
         )
+    refuse_restricted(actor, subjects, [CONTENT], purpose)
 
 
 def _clean_text(text: object) -> str:

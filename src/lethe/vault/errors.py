@@ -30,3 +30,15 @@ class InvalidField(VaultError):
 
 class SubjectErased(VaultError):
     """The subject's key for this scope was shredded; nothing can be written under it."""
+
+
+class SubjectRestricted(AccessDenied):
+    """The subject's processing is restricted at their request (Art. 18): read-only.
+
+    Only a data-subject request (a DPO inside its case, e.g. a rectification) may
+    still change their data. `fields` names what the refused write would have changed.
+    """
+
+    def __init__(self, fields=()):
+        self.fields = sorted(fields)
+        super().__init__("restricted at the person's request (Art. 18): their data is read-only")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from lethe.audit import log
 from lethe.audit.models import Action, Outcome
 from lethe.vault import blind, crypto, fields, keys, normalize
-from lethe.vault.errors import AccessDenied, InvalidField, SubjectErased
+from lethe.vault.errors import AccessDenied, InvalidField, SubjectErased, SubjectRestricted
 from lethe.vault.fields import Category, Index
 from lethe.vault.models import BlindIndex, PersonalHistory, PersonalValue, Subject
 from lethe.vault.policy import (
@@ -105,6 +105,38 @@ def _deny(actor: Actor, action: Action, subjects, categories, purpose, message: 
     raise AccessDenied(message)
 
 
+def refuse_restricted(
+    actor: Actor, subjects: Iterable[UUID], categories, purpose, names: Iterable[str] = ()
+) -> None:
+    """Refuse (audited) a write to the data of restricted subjects (Art. 18).
+
+    Their data is kept but not used: only a data-subject request (a DPO inside its
+    case, which `may_write` has checked) may change it, e.g. to rectify it.
+    """
+    subjects = sorted(set(subjects), key=str)
+    if not subjects or Purpose(purpose) is Purpose.DATA_SUBJECT_REQUEST:
+        return
+    restricted = sorted(
+        Subject.objects.filter(pk__in=subjects, status=Subject.Status.RESTRICTED).values_list(
+            "pk", flat=True
+        ),
+        key=str,
+    )
+    if not restricted:
+        return
+    with transaction.atomic():
+        log.record(
+            actor,
+            Action.ACCESS_DENIED,
+            outcome=Outcome.DENIED,
+            subjects=restricted,
+            denied_categories=categories,
+            purpose=purpose,
+            detail={"attempted": str(Action.UPDATE), "reason": "restricted"},
+        )
+    raise SubjectRestricted(names)
+
+
 def create_subjects(
     actor: Actor,
     purpose: Purpose,
@@ -164,6 +196,7 @@ def write(
             purpose,
             f"{actor.label} may not write these fields for {purpose}",
         )
+    refuse_restricted(actor, [subject.id], categories, purpose, cleaned)
     data_keys = keys.ensure([(subject.id, scope)])
     if data_keys[(subject.id, scope)] is None:
         raise SubjectErased(f"subject {subject.id} is erased in scope {scope}")
