@@ -7,6 +7,7 @@ read once here. Settings, the command line and the WSGI entry point all use
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -57,6 +58,8 @@ class Config:
     session_max_hours: int = 12
     email_backend: str = "file"
     email_from: str = "lethe@localhost"
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def production(self) -> bool:
@@ -92,6 +95,19 @@ def _int(environ: dict[str, str], name: str, default: int, *, minimum: int) -> i
 def _path(environ: dict[str, str], name: str) -> Path | None:
     value = environ.get(name, "").strip()
     return Path(value).expanduser().absolute() if value else None
+
+
+def _networks(environ: dict[str, str], name: str) -> tuple[str, ...]:
+    """Return the IP addresses or networks listed (commas or spaces) in `name`."""
+    found = []
+    for item in environ.get(name, "").replace(",", " ").split():
+        try:
+            found.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigError(
+                f"{name} must list IP addresses or networks (CIDR), not {item!r}"
+            ) from None
+    return tuple(found)
 
 
 def load(environ: dict[str, str] | None = None) -> Config:
@@ -145,6 +161,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         session_max_hours=_int(environ, "LETHE_SESSION_MAX_HOURS", 12, minimum=1),
         email_backend=email_backend,
         email_from=environ.get("LETHE_EMAIL_FROM", "").strip() or "lethe@localhost",
+        trusted_proxies=_networks(environ, "LETHE_TRUSTED_PROXIES"),
     )
     if config.production:
         check_production(config)

@@ -48,6 +48,7 @@ urlpatterns = [
     path("deals/", include("lethe.deals.urls")),
     path("imports/", include("lethe.imports.urls")),
     path("search/", include("lethe.search.urls")),
+    path("console/break-glass/", include("lethe.dsr.breakglass_urls")),
     path("api/v1/", api.urls),
     path("reauth/", accounts_views.confirm, name="reauth"),
 ]

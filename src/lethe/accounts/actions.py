@@ -10,6 +10,7 @@ from django.db import transaction
 from lethe.accounts.models import RoleGrant, Team, User
 from lethe.audit import log
 from lethe.audit.models import Action
+from lethe.core.clientaddr import client_address
 from lethe.vault.policy import Actor, Purpose, Role
 
 
@@ -25,7 +26,7 @@ def actor_for(user: User, *, case: str | None = None, request=None) -> Actor:
         user.roles,
         case=case,
         request_id=getattr(request, "request_id", "") if request else "",
-        client_addr=request.META.get("REMOTE_ADDR", "") if request else "",
+        client_addr=client_address(request),
     )
 
 
