@@ -35,6 +35,8 @@ DEALS = frozenset({Role.SALES, Role.SUPPORT, Role.FINANCE, Role.DPO})
 DEALS_WRITE = frozenset({Role.SALES})
 FIELDS_READ = CRM | {Role.ADMIN}
 ADMIN = frozenset({Role.ADMIN})
+DPO = frozenset({Role.DPO})
+GLASS_REASON = "Matrix: reading a person outside any case, for a test"
 
 
 # url name -> (method, path, rule, JSON body, status when allowed). Requests run in this
@@ -282,6 +284,19 @@ MATRIX = {
     "password_reset_done": ("get", "/password-reset/sent/", PUBLIC, None, 200),
     "password_reset_confirm": ("get", "/password-reset/MQ/not-a-token/", PUBLIC, None, 200),
     "password_reset_complete": ("get", "/password-reset/done/", PUBLIC, None, 200),
+    # Break-glass (the DPO outside a case). Starting one is re-authenticated; the
+    # matrix's clients have just confirmed their password.
+    "break_glass:list": ("get", "/console/break-glass/", DPO, None, 200),
+    "break_glass:end": ("post", "/console/break-glass/{glass}/end/", DPO, None, 302),
+    "api:list_break_glass": ("get", "/api/v1/break-glass", DPO, None, 200),
+    "api:start_break_glass": (
+        "post",
+        "/api/v1/break-glass",
+        DPO,
+        {"reason": GLASS_REASON, "minutes": 5},
+        201,
+    ),
+    "api:end_break_glass": ("post", "/api/v1/break-glass/{glass}/end", DPO, None, 200),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 
@@ -306,7 +321,17 @@ IDS = (
     "member",
     "page_team",
     "token",
+    "glass",
 )
+
+
+def glass_of_another_dpo(system: Actor) -> int:
+    """Return the id of an open break-glass access of a DPO who is not making requests."""
+    from lethe.dsr import breakglass
+
+    dpo = User.objects.create_user("matrix-glass@lethe.example", "a long test password 1")
+    RoleGrant.objects.create(user=dpo, role=Role.DPO)
+    return breakglass.start(system, dpo, GLASS_REASON, 30).pk
 
 
 def url_names():
@@ -426,6 +451,7 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     ids.update(team=Team.objects.create(name="Matrix").pk, member=member.pk)
     ids.update(page_team=Team.objects.create(name="Matrix page").pk)
     ids.update(token=tokens.create(system, member, "Matrix")[0].pk)
+    ids.update(glass=glass_of_another_dpo(system))
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
         path = path.format_map(ids)

@@ -30,7 +30,7 @@ schema.app = WSGIHandler()
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 # Roles that, together, get every operation past authorisation to its real work.
-ROLES = (Role.SALES, Role.ADMIN, Role.AUDITOR)
+ROLES = (Role.SALES, Role.ADMIN, Role.AUDITOR, Role.DPO)
 
 
 @pytest.fixture
