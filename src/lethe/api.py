@@ -17,10 +17,12 @@ from lethe.deals.api import router as deals_router
 from lethe.dsr.breakglass_api import router as break_glass_router
 
 # Responses every operation may give besides its own: the caller is not signed in or
-# holds no valid token (401), their roles or token scopes do not allow it (403), and,
-# where the path names an object, it does not exist (404).
+# holds no valid token (401), their roles or token scopes do not allow it (403),
+# where the path names an object it does not exist (404), and where the operation
+# takes parameters or a body one of them is of the wrong type (400).
 DENIALS = {401: "Unauthorized", 403: "Forbidden"}
 NOT_FOUND = {404: "Not Found"}
+BAD_INPUT = {400: "Bad Request"}
 
 
 class LetheAPI(NinjaAPI):
@@ -44,7 +46,8 @@ class LetheAPI(NinjaAPI):
             codes = {**DENIALS, **(NOT_FOUND if "{" in path else {})}
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
-                for code, description in codes.items():
+                takes_input = operation.get("parameters") or operation.get("requestBody")
+                for code, description in {**codes, **(BAD_INPUT if takes_input else {})}.items():
                     responses[code] = {"description": description, "content": error}
         return schema
 

@@ -1,5 +1,5 @@
-"""Every API operation declares its 401 and 403 (and, with an id in its path, 404) in the
-ErrorOut shape, and the answers the API really gives have that shape."""
+"""Every API operation declares its 401 and 403 (with an id in its path, 404; with
+parameters or a body, 400) in the ErrorOut shape, and the API's real refusals have it."""
 
 import copy
 import json
@@ -24,7 +24,8 @@ def undeclared(schema: dict) -> list[tuple[str, str, str]]:
         wanted = ["401", "403", *(["404"] if "{" in path else [])]
         for method, operation in operations.items():
             responses = {str(k): v for k, v in operation.get("responses", {}).items()}
-            for status in wanted:
+            takes_input = operation.get("parameters") or operation.get("requestBody")
+            for status in [*wanted, *(["400"] if takes_input else [])]:
                 content = responses.get(status, {}).get("content", {})
                 ref = content.get("application/json", {}).get("schema", {}).get("$ref")
                 if ref != ERROR_REF:
@@ -48,10 +49,12 @@ def test_an_operation_without_its_refusals_is_caught():
     schema = copy.deepcopy(committed())
     operation = schema["paths"]["/api/v1/contacts/{contact_id}"]["get"]
     del operation["responses"]["401"]
+    del operation["responses"]["400"]
     operation["responses"]["404"]["content"]["application/json"]["schema"] = {"type": "object"}
     assert undeclared(schema) == [
         ("get", "/api/v1/contacts/{contact_id}", "401"),
         ("get", "/api/v1/contacts/{contact_id}", "404"),
+        ("get", "/api/v1/contacts/{contact_id}", "400"),
     ]
 
 
