@@ -151,11 +151,11 @@ def end(actor: Actor, glass: BreakGlass) -> BreakGlass:
 
 def end_all_for(actor: Actor, user) -> int:
     """End every open break-glass access of `user` (say, on deactivation); return how many."""
+    close_expired()
     count = 0
     for glass in BreakGlass.objects.filter(user=user, ended_at__isnull=True):
-        if glass.ended_at is None:
-            end(actor, glass)
-            count += 1
+        end(actor, glass)
+        count += 1
     return count
 
 
