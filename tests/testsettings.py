@@ -21,6 +21,7 @@ for _name in (
     "LETHE_TLS_KEY",
     "LETHE_SECRET_KEY",
     "LETHE_TRUSTED_PROXY",
+    "LETHE_TRUSTED_PROXIES",
 ):
     os.environ.pop(_name, None)
 

@@ -11,12 +11,50 @@ from lethe.attachments.api import router as attachments_router
 from lethe.audit.api import router as audit_router
 from lethe.companies.api import router as companies_router
 from lethe.contacts.api import router as contacts_router
+from lethe.core.api_errors import ErrorOut
 from lethe.customfields.api import router as customfields_router
 from lethe.deals.api import router as deals_router
+from lethe.dsr.breakglass_api import router as break_glass_router
 from lethe.dsr.exports_api import router as dsr_exports_router
 from lethe.dsr.rights_api import router as dsr_rights_router
 
-api = NinjaAPI(
+# Responses every operation may give besides its own: the caller is not signed in or
+# holds no valid token (401), their roles or token scopes do not allow it (403),
+# where the path names an object it does not exist (404), and where the operation
+# takes parameters or a body one of them is of the wrong type (400).
+DENIALS = {401: "Unauthorized", 403: "Forbidden"}
+NOT_FOUND = {404: "Not Found"}
+BAD_INPUT = {400: "Bad Request"}
+
+
+class LetheAPI(NinjaAPI):
+    """The API, with one error shape (ErrorOut) for every 4xx answer, declared everywhere."""
+
+    def create_response(self, request, data, *, status=None, temporal_response=None):
+        code = temporal_response.status_code if temporal_response else status
+        if code and code >= 400 and isinstance(data, dict) and "errors" not in data:
+            # A refusal or "not found" names no field, but keeps the declared shape.
+            data = {**data, "errors": {}}
+        return super().create_response(
+            request, data, status=status, temporal_response=temporal_response
+        )
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for path, operations in schema["paths"].items():
+            codes = {**DENIALS, **(NOT_FOUND if "{" in path else {})}
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                takes_input = operation.get("parameters") or operation.get("requestBody")
+                for code, description in {**codes, **(BAD_INPUT if takes_input else {})}.items():
+                    responses[code] = {"description": description, "content": error}
+        return schema
+
+
+api = LetheAPI(
     title="Lethe API",
     version="1",
     description="The CRM that can forget. Every personal-data read is checked and logged.",
@@ -62,3 +100,4 @@ api.add_router("/attachments", attachments_router)
 api.add_router("/teams", teams_router)
 api.add_router("/dsr", dsr_exports_router)
 api.add_router("/dsr", dsr_rights_router)
+api.add_router("/break-glass", break_glass_router)

@@ -7,6 +7,7 @@ read once here. Settings, the command line and the WSGI entry point all use
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -64,6 +65,8 @@ class Config:
     email_password: str = field(default="", repr=False)
     email_tls: bool = True
     portal_link_hours: int = 24
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def production(self) -> bool:
@@ -99,6 +102,19 @@ def _int(environ: dict[str, str], name: str, default: int, *, minimum: int) -> i
 def _path(environ: dict[str, str], name: str) -> Path | None:
     value = environ.get(name, "").strip()
     return Path(value).expanduser().absolute() if value else None
+
+
+def _networks(environ: dict[str, str], name: str) -> tuple[str, ...]:
+    """Return the IP addresses or networks listed (commas or spaces) in `name`."""
+    found = []
+    for item in environ.get(name, "").replace(",", " ").split():
+        try:
+            found.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigError(
+                f"{name} must list IP addresses or networks (CIDR), not {item!r}"
+            ) from None
+    return tuple(found)
 
 
 def load(environ: dict[str, str] | None = None) -> Config:
@@ -161,6 +177,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         email_password=environ.get("LETHE_EMAIL_PASSWORD", ""),
         email_tls=_flag(environ, "LETHE_EMAIL_TLS") if "LETHE_EMAIL_TLS" in environ else True,
         portal_link_hours=_int(environ, "LETHE_PORTAL_LINK_HOURS", 24, minimum=1),
+        trusted_proxies=_networks(environ, "LETHE_TRUSTED_PROXIES"),
     )
     if config.production:
         check_production(config)

@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "lethe.dsr.breakglass.context",
             ],
         },
     },
@@ -178,6 +179,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = CONFIG.tls or CONFIG.trusted_proxy
 SECURE_SSL_REDIRECT = CONFIG.production
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Only requests from these proxies have their X-Forwarded-For read for the client's
+# address (log-in throttle, audit log): lethe.core.clientaddr.
+LETHE_TRUSTED_PROXIES = list(CONFIG.trusted_proxies)
 if CONFIG.trusted_proxy:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # SecurityMiddleware sends HSTS only on requests that arrived over TLS.

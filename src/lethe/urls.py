@@ -52,6 +52,7 @@ urlpatterns = [
     path("search/", include("lethe.search.urls")),
     path("console/retention/", include("lethe.retention.urls")),
     path("console/rights/", include("lethe.dsr.rights_urls")),
+    path("console/break-glass/", include("lethe.dsr.breakglass_urls")),
     path("api/v1/", api.urls),
     path("reauth/", accounts_views.confirm, name="reauth"),
 ]

@@ -17,6 +17,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from lethe.accounts import tokens
@@ -28,7 +29,12 @@ OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "api" / "openapi.json"
 schema = schemathesis.openapi.from_path(OPENAPI)
 schema.app = WSGIHandler()
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    response_schema_conformance,
+    content_type_conformance,
+]
 # Roles that, together, get every operation past authorisation to its real work.
 ROLES = (Role.SALES, Role.ADMIN, Role.AUDITOR, Role.DPO)
 

@@ -62,7 +62,7 @@ def send(client: Client, name: str, ids: dict, secure: bool = False, **headers):
 def assert_csrf_refused(name: str, response) -> None:
     assert response.status_code == 403, (name, response.status_code)
     if name.startswith("api:"):
-        assert response.json() == {"detail": "CSRF check Failed"}, name
+        assert response.json() == {"detail": "CSRF check Failed", "errors": {}}, name
     else:
         assert b"CSRF" in response.content, name
 

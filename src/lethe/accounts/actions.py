@@ -10,6 +10,7 @@ from django.db import transaction
 from lethe.accounts.models import RoleGrant, Team, User
 from lethe.audit import log
 from lethe.audit.models import Action
+from lethe.core.clientaddr import client_address
 from lethe.vault.policy import Actor, Purpose, Role
 
 
@@ -25,7 +26,7 @@ def actor_for(user: User, *, case: str | None = None, request=None) -> Actor:
         user.roles,
         case=case,
         request_id=getattr(request, "request_id", "") if request else "",
-        client_addr=request.META.get("REMOTE_ADDR", "") if request else "",
+        client_addr=client_address(request),
     )
 
 
@@ -125,12 +126,16 @@ def _team_name(name, team: Team | None = None) -> str:
     return name
 
 
-def _other_active_admins(user: User):
-    return (
-        User.objects.filter(is_active=True, role_grants__role=Role.ADMIN)
-        .exclude(pk=user.pk)
-        .exists()
-    )
+def _other_active_admins(user: User) -> bool:
+    """Return whether an active admin other than `user` exists, locking the active admins.
+
+    The lock (on PostgreSQL; SQLite's write transaction already serialises) keeps two
+    admins who take each other's role, or deactivate each other, at the same moment
+    from leaving no admin at all.
+    """
+    admins = RoleGrant.objects.filter(role=Role.ADMIN).values("user_id")
+    active = User.objects.select_for_update().filter(pk__in=admins, is_active=True)
+    return any(pk != user.pk for pk in active.values_list("pk", flat=True))
 
 
 @transaction.atomic
@@ -188,13 +193,27 @@ def _end_sessions(user: User) -> int:
     return len(ended)
 
 
+def _hand_over_requests(user: User, successor: User) -> int:
+    """Give the user's open data-subject requests to the successor if a DPO, else to nobody.
+
+    Only a DPO acts on requests, so for any other successor they wait unassigned for
+    the next DPO to take them.
+    """
+    from lethe.dsr.models import Request
+
+    open_requests = Request.objects.filter(assignee=user).exclude(status__in=Request.CLOSED)
+    return open_requests.update(assignee=successor if Role.DPO in successor.roles else None)
+
+
 @transaction.atomic
 def deactivate_user(actor: Actor, user: User, successor: User, *, by: User | None) -> dict:
     """Stop `user` signing in, end their sessions and tokens, and give their records away.
 
     Contacts, companies, deals and activities they own go to `successor`, an active
-    user; nothing of theirs is deleted. Refuse deactivating yourself or the last
-    active admin. Return the counts of what changed.
+    user, and so do their open data-subject requests if the successor is a DPO (else
+    those wait unassigned); their open break-glass access ends. Nothing of theirs is
+    deleted. Refuse deactivating yourself or the last active admin. Return the
+    counts of what changed.
     """
     from django.utils import timezone
 
@@ -227,6 +246,10 @@ def deactivate_user(actor: Actor, user: User, successor: User, *, by: User | Non
         revoked_at=timezone.now()
     )
     counts["sessions"] = _end_sessions(user)
+    counts["requests"] = _hand_over_requests(user, successor)
+    from lethe.dsr import breakglass
+
+    counts["break_glass"] = breakglass.end_all_for(actor, user)
     log.record(
         actor,
         Action.UPDATE,

@@ -9,6 +9,7 @@ from django.db import transaction
 from lethe.accounts import throttle
 from lethe.audit import log
 from lethe.audit.models import Action, Outcome
+from lethe.core.clientaddr import client_address
 from lethe.vault.policy import Actor
 
 
@@ -17,7 +18,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     def clean(self):
         email = self.cleaned_data.get("username") or ""
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        address = client_address(self.request)
         wait_for = throttle.wait(email, address)
         if wait_for is not None:
             self._audit_throttled(address)

@@ -16,6 +16,7 @@ from lethe.accounts.access import signed_in
 from lethe.accounts.actions import actor_for
 from lethe.audit import log
 from lethe.audit.models import Action, Outcome
+from lethe.core.clientaddr import client_address
 from lethe.vault.policy import Actor
 
 
@@ -102,4 +103,4 @@ class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
     def _address(self) -> str:
-        return self.request.META.get("REMOTE_ADDR", "")
+        return client_address(self.request)

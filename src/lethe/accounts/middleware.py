@@ -66,7 +66,9 @@ class SecondFactorMiddleware:
             and not request.path.startswith(self.OPEN)
         ):
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": "log in with your second factor first"}, status=401)
+                return JsonResponse(
+                    {"detail": "log in with your second factor first", "errors": {}}, status=401
+                )
             name = "account:verify" if state == second_factor.VERIFY else "account:two-factor"
             return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

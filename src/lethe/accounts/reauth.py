@@ -71,6 +71,7 @@ def api_refusal(request, next_path: str = "") -> JsonResponse | None:
     return JsonResponse(
         {
             "detail": "re-authenticate",
+            "errors": {},
             "reauthenticate": link,
             "message": "confirm your password at this address, then repeat the request",
         },

@@ -10,6 +10,7 @@ from lethe.accounts import second_factor
 from lethe.accounts.middleware import LOGIN_AT, SEEN_AT
 from lethe.audit import log
 from lethe.audit.models import Action, Outcome
+from lethe.core.clientaddr import client_address
 from lethe.vault.policy import Actor
 
 
@@ -18,7 +19,7 @@ def _request_facts(request) -> dict:
         return {"request_id": "", "client_addr": ""}
     return {
         "request_id": getattr(request, "request_id", ""),
-        "client_addr": request.META.get("REMOTE_ADDR", ""),
+        "client_addr": client_address(request),
     }
 
 

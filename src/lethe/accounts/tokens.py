@@ -29,6 +29,7 @@ AREAS = (
     "activities",
     "attachments",
     "audit",
+    "break-glass",
     "companies",
     "contacts",
     "custom-fields",
