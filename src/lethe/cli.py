@@ -17,6 +17,7 @@ COMMANDS = [
     ("import", "import contacts or companies from CSV (mapping, dry run, duplicates, report)"),
     ("audit", "verify the audit log, make checkpoints and proofs, prune (see audit --help)"),
     ("tokens", "create, list or revoke API tokens (shown once, stored hashed)"),
+    ("ropa export", "records of processing (Art. 30) as --format csv|json|pdf [--output FILE]"),
 ]
 
 # Commands that run before key files or a marked database exist.

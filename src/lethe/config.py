@@ -57,6 +57,12 @@ class Config:
     session_max_hours: int = 12
     email_backend: str = "file"
     email_from: str = "lethe@localhost"
+    # The controller and its data protection officer, as the records of processing
+    # (Art. 30) and the privacy notice (Art. 13) name them: the organisation's
+    # business contact details, never a private person's.
+    controller_name: str = ""
+    controller_contact: str = ""
+    dpo_contact: str = ""
 
     @property
     def production(self) -> bool:
@@ -87,6 +93,13 @@ def _int(environ: dict[str, str], name: str, default: int, *, minimum: int) -> i
     if number < minimum:
         raise ConfigError(f"{name} must be a whole number of at least {minimum}, not {value!r}")
     return number
+
+
+def _text(environ: dict[str, str], name: str, *, limit: int = 500) -> str:
+    value = " ".join(environ.get(name, "").split())
+    if len(value) > limit:
+        raise ConfigError(f"{name} must be at most {limit} characters")
+    return value
 
 
 def _path(environ: dict[str, str], name: str) -> Path | None:
@@ -145,6 +158,9 @@ def load(environ: dict[str, str] | None = None) -> Config:
         session_max_hours=_int(environ, "LETHE_SESSION_MAX_HOURS", 12, minimum=1),
         email_backend=email_backend,
         email_from=environ.get("LETHE_EMAIL_FROM", "").strip() or "lethe@localhost",
+        controller_name=_text(environ, "LETHE_CONTROLLER_NAME"),
+        controller_contact=_text(environ, "LETHE_CONTROLLER_CONTACT"),
+        dpo_contact=_text(environ, "LETHE_DPO_CONTACT"),
     )
     if config.production:
         check_production(config)
