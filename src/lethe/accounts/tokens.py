@@ -32,7 +32,9 @@ AREAS = (
     "companies",
     "contacts",
     "custom-fields",
+    "data-map",
     "deals",
+    "purposes",
     "teams",
 )
 ALL = "all"
