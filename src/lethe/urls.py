@@ -50,7 +50,7 @@ urlpatterns = [
     path("search/", include("lethe.search.urls")),
     path("console/purposes/", include("lethe.purposes.urls")),
     path("console/data-map/", include("lethe.purposes.datamap_urls")),
-    path("privacy", include("lethe.purposes.notice_urls")),
+    path("", include("lethe.purposes.notice_urls")),
     path("api/v1/", api.urls),
     path("reauth/", accounts_views.confirm, name="reauth"),
 ]

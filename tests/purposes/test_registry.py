@@ -91,7 +91,7 @@ def test_an_editor_adds_a_purpose_through_the_api_as_version_1(role):
 
 
 def test_changing_a_purpose_makes_a_new_version_with_what_changed_and_an_audit_event():
-    client, user = client_with("dpo")
+    client, _ = client_with("dpo")
     response = patch(
         client, "/api/v1/purposes/customer_support", {"retention_months": 18, "name": "Support"}
     )
@@ -100,9 +100,12 @@ def test_changing_a_purpose_makes_a_new_version_with_what_changed_and_an_audit_e
     version = PurposeVersion.objects.get(purpose__key="customer_support", number=2)
     assert version.changed == ["name", "retention_months"]
     assert version.snapshot["retention_months"] == 18
-    assert PurposeVersion.objects.get(purpose__key="customer_support", number=1).snapshot[
-        "retention_months"
-    ] == 24
+    assert (
+        PurposeVersion.objects.get(purpose__key="customer_support", number=1).snapshot[
+            "retention_months"
+        ]
+        == 24
+    )
     event = AuditEvent.objects.filter(record_kind="purpose").last()
     assert event.action == "update"
     assert event.detail == {"version": 2, "changed": ["name", "retention_months"]}

@@ -30,7 +30,7 @@ from lethe.purposes.inventory import Held, Store
 from lethe.purposes.models import ManualEntry, Purpose
 from lethe.purposes.registry import all_purposes
 from lethe.vault import fields as vault_fields
-from lethe.vault.models import PersonalHistory, PersonalValue
+from lethe.vault.models import BlindIndex, PersonalHistory, PersonalValue
 from lethe.vault.policy import ALL_CATEGORIES, ROLE_TABLE, Actor, Condition, ScopeKind
 from lethe.vault.policy import Purpose as VaultPurpose
 
@@ -140,9 +140,10 @@ def _vault_locations(personal: vault_fields.PersonalField) -> list[Location]:
         Location(Store.MAIN_DB, _column(PersonalHistory, "ciphertext"), "replaced values, sealed"),
     ]
     if personal.index is not None:
-        blind = apps.get_model("vault", "BlindIndex")
         locations.append(
-            Location(Store.MAIN_DB, _column(blind, "value"), "truncated keyed hash (look-up index)")
+            Location(
+                Store.MAIN_DB, _column(BlindIndex, "value"), "truncated keyed hash (look-up index)"
+            )
         )
     locations += [
         Location(
