@@ -205,3 +205,29 @@ def test_a_bad_form_on_the_page_is_shown_with_its_error_and_saves_nothing():
     text = response.content.decode()
     assert "start with a letter" in text and "This field is required." in text
     assert not Purpose.objects.filter(name="").exists()
+
+
+def test_an_editor_adds_a_purpose_on_the_page_and_sees_it_listed():
+    client, _ = client_with("admin")
+    assert client.get("/console/purposes/new/").status_code == 200
+    form = {
+        **NEW,
+        "subject_categories": "contact persons at customers\nspeakers",
+        "recipients": "our event staff",
+        "in_notice": "on",
+    }
+    response = client.post("/console/purposes/new/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    purpose = Purpose.objects.get(key="event_invitations")
+    assert purpose.subject_categories == ["contact persons at customers", "speakers"]
+    assert purpose.in_notice and purpose.version == 1
+    listing = client.get("/console/purposes/").content.decode()
+    assert "Event invitations" in listing and "Art. 6(1)(f) legitimate interests" in listing
+
+
+def test_the_versions_on_the_page_show_what_changed_from_what():
+    client, _ = client_with("dpo")
+    patch(client, "/api/v1/purposes/customer_support", {"recipients": ["our support staff"]})
+    page = client.get("/console/purposes/customer_support/").content.decode()
+    assert "<code>recipients</code>: our support staff; IT service providers" in page
+    assert "→ our support staff</li>" in page

@@ -77,7 +77,8 @@ class Entry:
         if self.retention:
             return self.retention
         return "; ".join(
-            f"{p.name}: {p.retention} ({p.retention_months} months)" for p in self.purpose_rows
+            f"{p.name}: {p.retention.rstrip('.')} ({p.retention_months} months)"
+            for p in self.purpose_rows
         )
 
     @property

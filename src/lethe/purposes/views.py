@@ -41,13 +41,19 @@ def purpose_list(request):
     )
 
 
+def _shown(value) -> str:
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
 def history(purpose: Purpose) -> list[dict]:
     """Return the purpose's versions, newest first, each with what it changed from the last."""
     versions = list(purpose.versions.order_by("number"))
     shown, previous = [], {}
     for version in versions:
         changes = [
-            (name, previous.get(name), version.snapshot.get(name))
+            (name, _shown(previous.get(name)), _shown(version.snapshot.get(name)))
             for name in version.changed
             if previous
         ]

@@ -159,7 +159,7 @@ PURPOSES = [
     },
     {
         "key": "data_subject_request",
-        "name": "Handling your data protection requests",
+        "name": "Handling data protection requests",
         "description": (
             "Answering requests to access, rectify, erase, restrict or port personal data or "
             "to object to its processing, and keeping evidence of how each was handled."
