@@ -54,7 +54,7 @@ def _declaration_problems(model_list) -> list[str]:
                 "lethe.purposes.inventory.MODEL_FIELDS with its categories"
             )
     for key, declared in inventory.MODEL_FIELDS.items():
-        model, _field = datamap._model_field(key)
+        model, _field = datamap.model_field(key)
         if model is None:
             found.append(f"{key} is declared in the data map but no model has that field")
         elif isinstance(declared, Held):

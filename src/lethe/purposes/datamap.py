@@ -220,7 +220,8 @@ def scan(model_list=None) -> dict[str, tuple[type[models.Model], Any]]:
     return found
 
 
-def _model_field(key: str):
+def model_field(key: str):
+    """Return (model, field) for an inventory key, or (None, None) if there is none."""
     label, _, name = key.rpartition(".")
     try:
         model = apps.get_model(label)
@@ -235,13 +236,13 @@ def model_entries() -> list[Entry]:
     for key, declared in inventory.MODEL_FIELDS.items():
         if not isinstance(declared, Held):
             continue
-        model, model_field = _model_field(key)
+        model, column = model_field(key)
         if model is None:
             continue
         kind = declared.record_kind or model._meta.label
         record = inventory.RECORD_KINDS.get(kind)
         locations = [
-            Location(Store.MAIN_DB, f"{model._meta.db_table}.{model_field.column}", declared.form),
+            Location(Store.MAIN_DB, f"{model._meta.db_table}.{column.column}", declared.form),
             *(Location(store, where, declared.form) for store, where in declared.also),
         ]
         readers = [declared.readers] if declared.readers else role_readers(declared.categories)
