@@ -25,6 +25,8 @@ from lethe.customfields.models import CustomField
 from lethe.deals.actions import create_pipeline, create_stage
 from lethe.deals.models import Deal, Stage
 from lethe.dsr import register, store
+from lethe.purposes.models import ManualEntry
+from lethe.purposes.models import Purpose as PurposeRecord
 from lethe.retention.models import Policy as RetentionPolicy
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
@@ -40,8 +42,24 @@ DEALS_WRITE = frozenset({Role.SALES})
 FIELDS_READ = CRM | {Role.ADMIN}
 ADMIN = frozenset({Role.ADMIN})
 DPO = frozenset({Role.DPO})
-PRIVACY_READ = frozenset({Role.DPO, Role.AUDITOR})
+RETENTION_READ = frozenset({Role.DPO, Role.AUDITOR})
 GLASS_REASON = "Matrix: reading a person outside any case, for a test"
+PRIVACY_READ = frozenset({Role.ADMIN, Role.DPO, Role.AUDITOR})
+PRIVACY_EDIT = frozenset({Role.ADMIN, Role.DPO})
+NEW_PURPOSE = {
+    "key": "matrix_purpose",
+    "name": "Matrix purpose",
+    "description": "Testing the access rules.",
+    "legal_basis": "legitimate_interests",
+    "legitimate_interest": "Checking who may do what.",
+    "subject_categories": ["testers"],
+    "data_categories": ["user.name"],
+    "recipients": ["nobody"],
+    "retention": "One month.",
+    "retention_months": 1,
+    "security_measures": "Encryption.",
+    "provision": "Voluntary.",
+}
 
 
 # url name -> (method, path, rule, JSON body, status when allowed). Requests run in this
@@ -82,7 +100,7 @@ MATRIX = {
     "deals:stage-delete": ("post", "/deals/stages/{stage}/delete/", ADMIN, None, 302),
     "deals:pipeline-delete": ("post", "/deals/pipelines/{pipeline}/delete/", ADMIN, None, 302),
     "imports:page": ("get", "/imports/", CRM_WRITE, None, 200),
-    "retention:overview": ("get", "/console/retention/", PRIVACY_READ, None, 200),
+    "retention:overview": ("get", "/console/retention/", RETENTION_READ, None, 200),
     "retention:edit": (
         "post",
         "/console/retention/{policy}/",
@@ -414,6 +432,49 @@ MATRIX = {
         201,
     ),
     "api:end_break_glass": ("post", "/api/v1/break-glass/{glass}/end", DPO, None, 200),
+    # Purposes (records of processing), data map and privacy notice (the purposes branch).
+    "purposes:list": ("get", "/console/purposes/", PRIVACY_READ, None, 200),
+    "purposes:create": ("get", "/console/purposes/new/", PRIVACY_EDIT, None, 200),
+    "purposes:ropa": ("get", "/console/purposes/ropa.json", PRIVACY_READ, None, 200),
+    "purposes:detail": ("get", "/console/purposes/customer_support/", PRIVACY_READ, None, 200),
+    "purposes:edit": ("get", "/console/purposes/customer_support/edit/", PRIVACY_EDIT, None, 200),
+    "datamap:map": ("get", "/console/data-map/", PRIVACY_READ, None, 200),
+    "datamap:export": ("get", "/console/data-map/export.csv", PRIVACY_READ, None, 200),
+    "datamap:entry-create": ("get", "/console/data-map/entries/new/", PRIVACY_EDIT, None, 200),
+    "datamap:entry-edit": (
+        "get",
+        "/console/data-map/entries/{manual_entry}/",
+        PRIVACY_EDIT,
+        None,
+        200,
+    ),
+    "datamap:entry-delete": (
+        "post",
+        "/console/data-map/entries/{spare_entry}/delete/",
+        PRIVACY_EDIT,
+        None,
+        302,
+    ),
+    "privacy:notice": ("get", "/privacy", PUBLIC, None, 200),
+    "privacy:version": ("get", "/privacy/v/1", PUBLIC, None, 200),
+    "api:list_purposes": ("get", "/api/v1/purposes", PRIVACY_READ, None, 200),
+    "api:create_purpose": ("post", "/api/v1/purposes", PRIVACY_EDIT, NEW_PURPOSE, 201),
+    "api:read_purpose": ("get", "/api/v1/purposes/customer_support", PRIVACY_READ, None, 200),
+    "api:update_purpose": (
+        "patch",
+        "/api/v1/purposes/customer_support",
+        PRIVACY_EDIT,
+        {"retention_months": 30},
+        200,
+    ),
+    "api:purpose_versions": (
+        "get",
+        "/api/v1/purposes/customer_support/versions",
+        PRIVACY_READ,
+        None,
+        200,
+    ),
+    "api:data_map": ("get", "/api/v1/data-map", PRIVACY_READ, None, 200),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 
@@ -442,6 +503,8 @@ IDS = (
     "dsr_request",
     *RIGHTS_IDS,
     "glass",
+    "manual_entry",
+    "spare_entry",
 )
 
 
@@ -452,6 +515,20 @@ def glass_of_another_dpo(system: Actor) -> int:
     dpo = User.objects.create_user("matrix-glass@lethe.example", "a long test password 1")
     RoleGrant.objects.create(user=dpo, role=Role.DPO)
     return breakglass.start(system, dpo, GLASS_REASON, 30).pk
+
+
+def manual_entry(owner: User) -> ManualEntry:
+    """A store outside Lethe on the data map."""
+    entry = ManualEntry.objects.create(
+        name="Matrix binder",
+        location="Archive room",
+        data_categories=["user.name"],
+        retention="Two years.",
+        owner=owner,
+        review_on=datetime.date(2030, 1, 1),
+    )
+    entry.purposes.add(PurposeRecord.objects.get(key="customer_relationship"))
+    return entry
 
 
 def url_names():
@@ -582,6 +659,7 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     ids.update(dsr_request=dsr_request.pk, export=export.pk)
     ids.update(rights_ids(contact))
     ids.update(glass=glass_of_another_dpo(system))
+    ids.update(manual_entry=manual_entry(member).pk, spare_entry=manual_entry(member).pk)
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
         path = path.format_map(ids)

@@ -78,13 +78,18 @@ def test_the_check_would_catch_a_module_that_reached_for_keys(tmp_path, monkeypa
         sneaky.unlink()
 
 
+# Writing a value or an index row takes the model's manager or its constructor; a
+# mention of the model (the data map names the vault's tables) writes nothing.
+WRITES = ("PersonalValue.objects", "PersonalValue(", "BlindIndex.objects", "BlindIndex(")
+
+
 def test_the_gate_is_the_only_writer_of_personal_values():
     writers = [
         module_name(path)
         for path in SRC.rglob("*.py")
         if ".migrations." not in module_name(path)
         and module_name(path) != "lethe.vault.gate"
-        and any(token in path.read_text() for token in ("PersonalValue.objects", "BlindIndex"))
+        and any(token in path.read_text() for token in WRITES)
         and module_name(path) != "lethe.vault.models"
     ]
     assert writers == []

@@ -17,6 +17,8 @@ from lethe.deals.api import router as deals_router
 from lethe.dsr.breakglass_api import router as break_glass_router
 from lethe.dsr.exports_api import router as dsr_exports_router
 from lethe.dsr.rights_api import router as dsr_rights_router
+from lethe.purposes.api import datamap_router
+from lethe.purposes.api import router as purposes_router
 
 # Responses every operation may give besides its own: the caller is not signed in or
 # holds no valid token (401), their roles or token scopes do not allow it (403),
@@ -101,3 +103,5 @@ api.add_router("/teams", teams_router)
 api.add_router("/dsr", dsr_exports_router)
 api.add_router("/dsr", dsr_rights_router)
 api.add_router("/break-glass", break_glass_router)
+api.add_router("/purposes", purposes_router)
+api.add_router("/data-map", datamap_router)

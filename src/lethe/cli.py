@@ -20,6 +20,7 @@ COMMANDS = [
     ("retention", "plan or run the retention policies (what is erased when; resumable)"),
     ("worker", "run background jobs from the database queue (retention, export expiry)"),
     ("portal purge", "delete the self-service portal's expired links and what they sealed"),
+    ("ropa export", "records of processing (Art. 30) as --format csv|json|pdf [--output FILE]"),
 ]
 
 # Commands that run before key files or a marked database exist.

@@ -67,6 +67,12 @@ class Config:
     portal_link_hours: int = 24
     # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client.
     trusted_proxies: tuple[str, ...] = ()
+    # The controller and its data protection officer, as the records of processing
+    # (Art. 30) and the privacy notice (Art. 13) name them: the organisation's
+    # business contact details, never a private person's.
+    controller_name: str = ""
+    controller_contact: str = ""
+    dpo_contact: str = ""
 
     @property
     def production(self) -> bool:
@@ -97,6 +103,13 @@ def _int(environ: dict[str, str], name: str, default: int, *, minimum: int) -> i
     if number < minimum:
         raise ConfigError(f"{name} must be a whole number of at least {minimum}, not {value!r}")
     return number
+
+
+def _text(environ: dict[str, str], name: str, *, limit: int = 500) -> str:
+    value = " ".join(environ.get(name, "").split())
+    if len(value) > limit:
+        raise ConfigError(f"{name} must be at most {limit} characters")
+    return value
 
 
 def _path(environ: dict[str, str], name: str) -> Path | None:
@@ -178,6 +191,9 @@ def load(environ: dict[str, str] | None = None) -> Config:
         email_tls=_flag(environ, "LETHE_EMAIL_TLS") if "LETHE_EMAIL_TLS" in environ else True,
         portal_link_hours=_int(environ, "LETHE_PORTAL_LINK_HOURS", 24, minimum=1),
         trusted_proxies=_networks(environ, "LETHE_TRUSTED_PROXIES"),
+        controller_name=_text(environ, "LETHE_CONTROLLER_NAME"),
+        controller_contact=_text(environ, "LETHE_CONTROLLER_CONTACT"),
+        dpo_contact=_text(environ, "LETHE_DPO_CONTACT"),
     )
     if config.production:
         check_production(config)

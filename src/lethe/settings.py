@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "lethe.jobs",
     "lethe.retention",
     "lethe.portal",
+    "lethe.purposes",
     "lethe.vault",
     "lethe.vault.keystore",
 ]

@@ -53,6 +53,9 @@ urlpatterns = [
     path("console/retention/", include("lethe.retention.urls")),
     path("console/rights/", include("lethe.dsr.rights_urls")),
     path("console/break-glass/", include("lethe.dsr.breakglass_urls")),
+    path("console/purposes/", include("lethe.purposes.urls")),
+    path("console/data-map/", include("lethe.purposes.datamap_urls")),
+    path("", include("lethe.purposes.notice_urls")),
     path("api/v1/", api.urls),
     path("reauth/", accounts_views.confirm, name="reauth"),
 ]

@@ -18,7 +18,7 @@ from lethe.deals.models import Deal, Stage
 from lethe.retention.models import Policy as RetentionPolicy
 from lethe.vault.policy import Actor, Purpose
 from tests.dsr.rights_ids import rights_ids
-from tests.test_access_matrix import MATRIX, STAGE, glass_of_another_dpo
+from tests.test_access_matrix import MATRIX, STAGE, glass_of_another_dpo, manual_entry
 
 SYSTEM = Actor.system("tests")
 UNSAFE = ("post", "put", "patch", "delete")
@@ -65,6 +65,8 @@ def matrix_ids():
         "spare": files[1].pk,
         "policy": RetentionPolicy.objects.order_by("pk").first().pk,
         "glass": glass_of_another_dpo(SYSTEM),
+        "manual_entry": manual_entry(member).pk,
+        "spare_entry": manual_entry(member).pk,
     }
 
 

@@ -33,7 +33,9 @@ AREAS = (
     "companies",
     "contacts",
     "custom-fields",
+    "data-map",
     "deals",
+    "purposes",
     "teams",
 )
 ALL = "all"
