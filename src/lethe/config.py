@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 ENVIRONMENTS = ("production", "development", "test")
@@ -57,6 +58,7 @@ class Config:
     session_max_hours: int = 12
     email_backend: str = "file"
     email_from: str = "lethe@localhost"
+    financial_year_end: tuple[int, int] = (12, 31)  # (month, day): the calendar year
 
     @property
     def production(self) -> bool:
@@ -92,6 +94,19 @@ def _int(environ: dict[str, str], name: str, default: int, *, minimum: int) -> i
 def _path(environ: dict[str, str], name: str) -> Path | None:
     value = environ.get(name, "").strip()
     return Path(value).expanduser().absolute() if value else None
+
+
+def _month_day(environ: dict[str, str], name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """Read a day of the year written MM-DD (a day every year has: not 02-29)."""
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    month, _, day = value.partition("-")
+    try:
+        date(2001, int(month), int(day))  # not a leap year
+    except ValueError:
+        raise ConfigError(f"{name} must be a day of the year as MM-DD, not {value!r}") from None
+    return int(month), int(day)
 
 
 def load(environ: dict[str, str] | None = None) -> Config:
@@ -145,6 +160,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         session_max_hours=_int(environ, "LETHE_SESSION_MAX_HOURS", 12, minimum=1),
         email_backend=email_backend,
         email_from=environ.get("LETHE_EMAIL_FROM", "").strip() or "lethe@localhost",
+        financial_year_end=_month_day(environ, "LETHE_FINANCIAL_YEAR_END", (12, 31)),
     )
     if config.production:
         check_production(config)

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "lethe.attachments",
     "lethe.search",
     "lethe.dsr",
+    "lethe.holds",
     "lethe.vault",
     "lethe.vault.keystore",
 ]

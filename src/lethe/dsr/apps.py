@@ -6,3 +6,6 @@ class DsrConfig(AppConfig):
 
     name = "lethe.dsr"
     label = "dsr"
+
+    def ready(self):
+        from lethe.dsr import erasure  # noqa: F401 - registers the erasure plan and handler

@@ -30,8 +30,10 @@ from lethe.vault.policy import (
     Decision,
     Purpose,
     Role,
+    ScopeKind,
     may_shred,
     may_write,
+    scope_kind,
 )
 
 VALUE_TABLE = PersonalValue._meta.db_table
@@ -321,6 +323,84 @@ def read(
     return result
 
 
+def read_scoped(
+    actor: Actor,
+    pairs: Iterable[tuple[UUID, str]],
+    purpose: Purpose,
+    *,
+    names: Iterable[str],
+) -> dict[tuple[UUID, str], dict[str, object]]:
+    """Return the named fields of each (subject, scope) pair, masked where denied.
+
+    The batched form of `read` for values spread over many scopes, such as the legal
+    holds of a finance list (one scope per hold): one query for the values, one for
+    the keys and one audit event, whatever the number of pairs.
+    """
+    pairs = list(dict.fromkeys(pairs))
+    wanted = [fields.get(n) for n in names]
+    # A decision depends on the kind of scope only: one per kind, for all its subjects.
+    by_kind: dict[ScopeKind, tuple[str, set[UUID]]] = {}
+    for subject, scope in pairs:
+        by_kind.setdefault(scope_kind(scope), (scope, set()))[1].add(subject)
+    decisions = {
+        kind: Decision(actor, purpose, scope, ids) for kind, (scope, ids) in by_kind.items()
+    }
+    allowed = {(s, scope): frozenset(decisions[scope_kind(scope)].allowed(s)) for s, scope in pairs}
+    result: dict[tuple[UUID, str], dict[str, object]] = {pair: {} for pair in pairs}
+    shown, hidden = set(), set()
+    readable = {f.name for f in wanted if any(f.category in a for a in allowed.values())}
+    with transaction.atomic():
+        rows = _scoped_values(pairs) if readable else []
+        data_keys = keys.unwrap_many({(s, scope) for s, scope, _, _ in rows})
+        for subject, scope, name, ciphertext in rows:
+            pair = (subject, scope)
+            if name not in readable or fields.get(name).category not in allowed[pair]:
+                continue
+            key = data_keys.get(pair)
+            result[pair][name] = (
+                ERASED if key is None else _open(key, subject, scope, name, ciphertext)
+            )
+        for pair in pairs:
+            for field in wanted:
+                if field.category in allowed[pair]:
+                    shown.add(field.category)
+                else:
+                    hidden.add(field.category)
+                    result[pair][field.name] = Masked(field.category)
+        log.record(
+            actor,
+            Action.READ,
+            outcome=Outcome.DENIED
+            if not shown and hidden
+            else (Outcome.PARTIAL if hidden else Outcome.ALLOWED),
+            subjects=sorted({s for s, _ in pairs}),
+            categories=shown,
+            denied_categories=hidden,
+            purpose=purpose,
+            detail={"scopes": len({scope for _, scope in pairs})},
+        )
+    return result
+
+
+def _scoped_values(pairs: list[tuple[UUID, str]]) -> list[tuple[UUID, str, str, bytes]]:
+    """Return (subject, scope, field, ciphertext) of the values of these pairs, in one query."""
+    if not pairs:
+        return []
+    connection = connections[PersonalValue.objects.db]
+    by_db_id = {Subject._meta.pk.get_db_prep_value(s, connection): s for s, _ in pairs}
+    scopes = sorted({scope for _, scope in pairs})
+    wanted = set(pairs)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT subject_id, scope, field, ciphertext FROM {VALUE_TABLE} "  # noqa: S608
+            f"WHERE scope IN ({', '.join(['%s'] * len(scopes))}) "
+            f"AND subject_id IN ({', '.join(['%s'] * len(by_db_id))})",
+            [*scopes, *by_db_id],
+        )
+        rows = [(by_db_id[s], scope, f, c) for s, scope, f, c in cursor.fetchall()]
+    return [row for row in rows if (row[0], row[1]) in wanted]
+
+
 def _values(ids: list[UUID], scope: str) -> list[tuple[UUID, str, bytes]]:
     """Return (subject, field, ciphertext) of the subjects' values in `scope`, in one query."""
     connection = connections[PersonalValue.objects.db]
@@ -530,6 +610,66 @@ def forget_field(actor: Actor, name: str) -> int:
             detail={"field": field.name, "subjects": len(subjects)},
         )
     return len(subjects)
+
+
+def copy(
+    actor: Actor,
+    subject: Subject,
+    names: Iterable[str],
+    *,
+    scope: str,
+    purpose: Purpose,
+) -> list[str]:
+    """Copy personal fields of a subject from the default scope into a legal-hold scope.
+
+    Only Lethe's own jobs may: the values are opened and sealed again under the hold
+    scope's key inside this call, and nobody sees them. Values already in the hold are
+    replaced, so a repeated copy changes nothing. Returns the names of the fields copied
+    (those the subject has).
+    """
+    if Role.SYSTEM not in actor.roles:
+        _deny(actor, Action.CREATE, [subject.id], (), purpose, f"{actor.label} may not copy")
+    if scope_kind(scope) is not ScopeKind.HOLD:
+        raise ValueError("personal data is copied only into a legal-hold scope")
+    names = {fields.get(n).name for n in names}
+    rows = [(f, c) for _, f, c in _values([subject.id], DEFAULT_SCOPE) if f in names]
+    categories = {fields.get(f).category for f, _ in rows}
+    if not may_write(actor, purpose, scope, [subject.id], categories):
+        _deny(actor, Action.CREATE, [subject.id], categories, purpose, "may not copy")
+    source = keys.unwrap_many({(subject.id, DEFAULT_SCOPE)}).get((subject.id, DEFAULT_SCOPE))
+    if source is None:
+        raise SubjectErased(f"subject {subject.id} is erased")
+    target = keys.ensure([(subject.id, scope)])[(subject.id, scope)]
+    if target is None:
+        raise SubjectErased(f"the hold {scope} of subject {subject.id} is released")
+    source, target = crypto.cipher(source), crypto.cipher(target)
+    copied = sorted(f for f, _ in rows)
+    with transaction.atomic():
+        PersonalValue.objects.filter(subject=subject, scope=scope, field__in=copied).delete()
+        PersonalValue.objects.bulk_create(
+            PersonalValue(
+                subject=subject,
+                scope=scope,
+                field=name,
+                ciphertext=_seal(
+                    target,
+                    subject.id,
+                    scope,
+                    name,
+                    _open(source, subject.id, DEFAULT_SCOPE, name, ciphertext),
+                ),
+            )
+            for name, ciphertext in rows
+        )
+        log.record(
+            actor,
+            Action.CREATE,
+            subjects=[subject.id],
+            categories=categories,
+            purpose=purpose,
+            detail={"copied": copied, "scope": scope},
+        )
+    return copied
 
 
 REASON_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
