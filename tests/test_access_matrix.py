@@ -35,6 +35,7 @@ DEALS = frozenset({Role.SALES, Role.SUPPORT, Role.FINANCE, Role.DPO})
 DEALS_WRITE = frozenset({Role.SALES})
 FIELDS_READ = CRM | {Role.ADMIN}
 ADMIN = frozenset({Role.ADMIN})
+FINANCE = frozenset({Role.FINANCE})
 
 
 # url name -> (method, path, rule, JSON body, status when allowed). Requests run in this
@@ -282,6 +283,9 @@ MATRIX = {
     "password_reset_done": ("get", "/password-reset/sent/", PUBLIC, None, 200),
     "password_reset_confirm": ("get", "/password-reset/MQ/not-a-token/", PUBLIC, None, 200),
     "password_reset_complete": ("get", "/password-reset/done/", PUBLIC, None, 200),
+    # Legal holds (the erasure branch): finance only.
+    "holds:list": ("get", "/holds/", FINANCE, None, 200),
+    "api:list_holds": ("get", "/api/v1/holds", FINANCE, None, 200),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 

@@ -22,7 +22,8 @@ class LegalHold(models.Model):
         CONTRACT = "contract", "contract record (accounting)"
 
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="holds")
-    scope = models.CharField(max_length=64, unique=True)  # the vault key scope, "hold:..."
+    # The vault key scope, "hold:<record kind>-<id>": with the subject, a key of its own.
+    scope = models.CharField(max_length=64)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CONTRACT)
     legal_basis = models.CharField(max_length=200)
     # The record it came from (a won deal); kept as kind and id, as the record may go.
