@@ -76,7 +76,7 @@ def test_the_plan_lists_what_the_execution_then_does(world, django_capture_on_co
     assert not Document.objects.filter(subject_id=world.subject).exists()
     assert not BlindIndex.objects.filter(subject_id=world.subject).exists()
     subject = Subject.objects.get(pk=world.subject)
-    assert subject.status == Subject.Status.ERASED and erasure.key_destroyed(world.subject)
+    assert subject.status == Subject.Status.ERASED and gate.key_destroyed(world.subject)
     # ... what it said would be anonymised is, and what it said is kept, is.
     assert set(Deal.objects.values_list("pk", flat=True)) >= set(planned["anonymise"]["deals"])
     assert not DealContact.objects.filter(deal_id__in=planned["anonymise"]["deals"]).exists()
@@ -276,7 +276,7 @@ def test_a_person_without_a_contact_record_is_erased_too(world, django_capture_o
     register.confirm(world.dpo, world.request, [lone.id])
     outcome = erase(world, django_capture_on_commit_callbacks)
     assert Subject.objects.get(pk=lone.id).status == Subject.Status.ERASED
-    assert erasure.key_destroyed(lone.id)
+    assert gate.key_destroyed(lone.id)
     assert not ActivityParticipant.objects.filter(subject=lone).exists()
     assert not PersonalValue.objects.filter(subject=lone).exists()
     assert suppression.matches([("email", person["email"][0])]) != {}

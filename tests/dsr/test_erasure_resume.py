@@ -81,7 +81,7 @@ def state(w: World) -> dict:
     return {
         "contact": Contact.objects.filter(pk=w.contact.pk).exists(),
         "subject": Subject.objects.get(pk=subject).status,
-        "key_destroyed": erasure.key_destroyed(subject),
+        "key_destroyed": gate.key_destroyed(subject),
         "index": BlindIndex.objects.filter(subject_id=subject).count(),
         "values": sorted(
             (scope.split("-")[0], field)  # "hold:deal-<id>": this world's deal
@@ -202,7 +202,7 @@ def test_a_run_stopped_inside_the_contact_deletion_after_the_key_went_finishes(
     with pytest.raises(Killed), django_capture_on_commit_callbacks(execute=True):
         erasure.erase(world.dpo, world.request)
     monkeypatch.undo()
-    assert calls and erasure.key_destroyed(world.subject)
+    assert calls and gate.key_destroyed(world.subject)
     assert Contact.objects.filter(pk=world.contact.pk).exists()  # rolled back
     with django_capture_on_commit_callbacks(execute=True):
         erasure.erase(world.dpo, world.request)

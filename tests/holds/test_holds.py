@@ -248,3 +248,20 @@ def test_only_lethes_own_jobs_copy_into_a_hold_and_only_into_a_hold(person):
     # Copying again replaces, never duplicates.
     gate.copy(SYSTEM, contact.subject, ["last_name"], scope="hold:x", purpose=LEGAL)
     assert PersonalValue.objects.filter(subject=contact.subject, scope="hold:x").count() == 2
+
+
+def test_ciphertexts_are_purged_only_once_their_key_is_gone(person):
+    _, contact = person
+    gate.copy(SYSTEM, contact.subject, ["last_name"], scope="hold:y", purpose=LEGAL)
+    with pytest.raises(ValueError, match="shred it first"):
+        gate.purge(SYSTEM, contact.subject, scope="hold:y", reason="test")
+    with pytest.raises(AccessDenied):
+        gate.purge(FINANCE, contact.subject, scope="hold:y", reason="test")
+    gate.shred(SYSTEM, contact.subject, scope="hold:y", reason="test")
+    assert gate.inventory(contact.subject)["values"]["hold:y"] == 1
+    assert gate.purge(SYSTEM, contact.subject, scope="hold:y", reason="test") == {
+        "values": 1,
+        "history": 0,
+    }
+    stored = gate.inventory(contact.subject)
+    assert "hold:y" not in stored["values"] and stored["values"]["default"] > 5

@@ -21,7 +21,6 @@ from lethe.audit import checkpoints, proofs
 from lethe.dsr import store
 from lethe.dsr.models import Export
 from lethe.holds.models import LegalHold
-from lethe.vault.models import PersonalValue
 
 if TYPE_CHECKING:
     from lethe.dsr.erasure import Run
@@ -36,11 +35,8 @@ def _count(value) -> int:
 def _kept_holds(subject: UUID) -> list[dict]:
     from lethe.dsr.erasure import _hold
 
-    kept = []
-    for hold in LegalHold.objects.filter(subject_id=subject, released_at__isnull=True):
-        fields = PersonalValue.objects.filter(subject_id=subject, scope=hold.scope)
-        kept.append({**_hold(hold), "fields": sorted(fields.values_list("field", flat=True))})
-    return kept
+    held = LegalHold.objects.filter(subject_id=subject, released_at__isnull=True).order_by("pk")
+    return [{**_hold(hold), "fields": sorted(hold.fields)} for hold in held]
 
 
 def _subject(run: Run, subject: UUID) -> dict:

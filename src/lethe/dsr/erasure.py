@@ -41,8 +41,7 @@ from lethe.dsr.models import ErasureRun, Export, Request
 from lethe.holds import actions as holds
 from lethe.holds.models import LegalHold
 from lethe.vault import documents, gate
-from lethe.vault.keystore.models import DataKey
-from lethe.vault.models import BlindIndex, Document, PersonalHistory, PersonalValue, Subject
+from lethe.vault.models import Document, Subject
 from lethe.vault.policy import DEFAULT_SCOPE, Actor, Purpose, Role
 
 PURPOSE = Purpose.DATA_SUBJECT_REQUEST
@@ -85,23 +84,19 @@ def survey(subject_id: UUID) -> dict:
     held = LegalHold.objects.filter(subject_id=subject_id, released_at__isnull=True)
     won = Deal.objects.filter(pk__in=deals, stage__kind=Stage.Kind.WON)
     to_hold = sorted(set(_ids(won)) - set(held.values_list("record_id", flat=True)))
-    index = BlindIndex.objects.filter(subject_id=subject_id)
+    stored = gate.inventory(subject_id)
     return {
         "subject": str(subject_id),
         "contact": contact.pk if contact else None,
         "erase": {
             "contact": [contact.pk] if contact else [],
-            "personal_fields": PersonalValue.objects.filter(
-                subject_id=subject_id, scope=DEFAULT_SCOPE
-            ).count(),
-            "personal_history": PersonalHistory.objects.filter(
-                subject_id=subject_id, scope=DEFAULT_SCOPE
-            ).count(),
+            "personal_fields": stored["values"].get(DEFAULT_SCOPE, 0),
+            "personal_history": stored["history"].get(DEFAULT_SCOPE, 0),
             "activities": about,
             "participant_links": took_part,
             "mention_links": mentioned,
             "attachments": sorted(str(a) for a in files.values_list("pk", flat=True)),
-            "sealed_texts": Document.objects.filter(subject_id=subject_id).count(),
+            "sealed_texts": stored["texts"],
             "custom_values": CustomValue.objects.filter(
                 field__entity=CustomField.Entity.CONTACT, object_id=contact.pk
             ).count()
@@ -113,7 +108,7 @@ def survey(subject_id: UUID) -> dict:
                 if contact
                 else 0
             ),
-            "blind_index": index.count(),
+            "blind_index": sum(stored["index"].values()),
             "exports": sorted(str(e) for e in _exports(subject_id).values_list("pk", flat=True)),
             "key": DEFAULT_SCOPE,
         },
@@ -134,8 +129,8 @@ def survey(subject_id: UUID) -> dict:
                 for pk in to_hold
             ],
             "suppression": {
-                "email": index.filter(index="email").count(),
-                "phone": index.filter(index="phone").count(),
+                "email": stored["index"].get("email", 0),
+                "phone": stored["index"].get("phone", 0),
                 "why": WHY_SUPPRESSION,
             },
             "audit_events": WHY_AUDIT,
@@ -286,19 +281,15 @@ def _records(run: Run, subject: UUID) -> dict:
 
 def _leftovers(run: Run, subject: UUID) -> dict:
     """Drop what the destroyed key sealed and nothing else removed: values, old values,
-    texts and files under their key (files of their activities too)."""
+    texts and files under their key (the files of their activities too)."""
     files = Attachment.objects.filter(subject_id=subject)
-    counts = {"attachments": files.count()}
+    attachments = files.count()
     files.delete()  # each file leaves the store once this commits (attachments.signals)
-    counts["sealed_texts"] = Document.objects.filter(subject_id=subject).delete()[0]
-    default = {"subject_id": subject, "scope": DEFAULT_SCOPE}
-    counts["personal_fields"] = PersonalValue.objects.filter(**default).delete()[0]
-    counts["personal_history"] = PersonalHistory.objects.filter(**default).delete()[0]
-    BlindIndex.objects.filter(subject_id=subject).delete()
+    counts = gate.purge(run.actor, subject, reason=run.reason)  # refused while the key exists
     Subject.objects.filter(pk=subject).exclude(status=Subject.Status.ERASED).update(
         status=Subject.Status.ERASED, erased_at=timezone.now()
     )
-    return counts
+    return {"attachments": attachments, **counts}
 
 
 # Steps per subject, in order. Everything that opens the person's key comes before
@@ -431,9 +422,3 @@ def outcome(record: ErasureRun) -> dict:
             "certificate": done["certify"],
         }
     }
-
-
-def key_destroyed(subject: UUID) -> bool:
-    """Return whether the subject's default-scope key is destroyed (or never existed)."""
-    key = DataKey.objects.filter(subject=subject, scope=DEFAULT_SCOPE).first()
-    return key is None or key.wrapped is None

@@ -8,31 +8,19 @@ bringing the person back (`check` for one new person, `refused` for a batch).
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 from django.db import transaction
 
 from lethe.audit import log
 from lethe.audit.models import Action
 from lethe.dsr.models import Request, Suppression
-from lethe.vault import keyring, normalize
+from lethe.vault import gate, normalize
 from lethe.vault.errors import InvalidField
 from lethe.vault.policy import Actor
 
 Kind = Suppression.Kind
 Reason = Suppression.Reason
-
-
-@cache
-def _key(index_key: bytes) -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"lethe-suppression|v1"
-    ).derive(index_key)
 
 
 def _normal(kind: str, value: str) -> str | None:
@@ -47,8 +35,7 @@ def digest(kind: str, value: str) -> str | None:
     normal = _normal(kind, value)
     if normal is None:
         return None
-    key = _key(keyring.load_index_key(settings.CONFIG.index_key_file))
-    return hmac.new(key, f"{kind}|{normal}".encode(), "sha256").hexdigest()
+    return gate.suppression_digest(kind, normal)
 
 
 def add(

@@ -25,7 +25,7 @@ from lethe.contacts.models import Contact
 from lethe.deals.models import Deal, Stage
 from lethe.holds.models import BOOKKEEPING_ACT, ERASURE_EXCEPTION, LegalHold
 from lethe.vault import gate
-from lethe.vault.models import PersonalValue, Subject
+from lethe.vault.models import Subject
 from lethe.vault.policy import HOLD_PREFIX, Actor, Purpose, Role
 
 PURPOSE = Purpose.LEGAL_OBLIGATION
@@ -91,6 +91,8 @@ def _hold(actor: Actor, deal: Deal, contact: Contact) -> LegalHold | None:
         if not created:
             return None
         copied = gate.copy(_keeper(actor), subject, FIELDS, scope=hold.scope, purpose=PURPOSE)
+        hold.fields = copied
+        hold.save(update_fields=["fields"])
         log.record(
             actor,
             Action.CREATE,
@@ -143,7 +145,7 @@ def release(actor: Actor, holds: Iterable[LegalHold], *, now=None) -> int:
         # active and shreds again (a no-op), then finishes.
         gate.shred(actor, hold.subject, scope=hold.scope, reason="legal_hold_ended")
         with transaction.atomic():
-            PersonalValue.objects.filter(subject_id=hold.subject_id, scope=hold.scope).delete()
+            gate.purge(actor, hold.subject_id, scope=hold.scope, reason="legal_hold_ended")
             hold.released_at = now
             hold.save(update_fields=["released_at"])
         released += 1

@@ -24,6 +24,7 @@ class LegalHold(models.Model):
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="holds")
     # The vault key scope, "hold:<record kind>-<id>": with the subject, a key of its own.
     scope = models.CharField(max_length=64)
+    fields = models.JSONField(default=list, blank=True)  # names of the fields copied
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CONTRACT)
     legal_basis = models.CharField(max_length=200)
     # The record it came from (a won deal); kept as kind and id, as the record may go.

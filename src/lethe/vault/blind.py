@@ -84,3 +84,22 @@ def indexer() -> Indexer:
     from django.conf import settings
 
     return Indexer(keyring.load_index_key(settings.CONFIG.index_key_file))
+
+
+@cache
+def _suppression_key(index_key: bytes) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"lethe-suppression|v1"
+    ).derive(index_key)
+
+
+def suppression_digest(kind: str, normal: str) -> str:
+    """Return the full keyed hash (hex) of a normalised e-mail address or phone number.
+
+    Not truncated, unlike an index value: a suppression entry must match its person only.
+    Its key is derived from the index key, apart from every index kind's.
+    """
+    from django.conf import settings
+
+    key = _suppression_key(keyring.load_index_key(settings.CONFIG.index_key_file))
+    return hmac.new(key, f"{kind}|{normal}".encode(), "sha256").hexdigest()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import connections, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from lethe.audit import log
@@ -23,7 +24,7 @@ from lethe.audit.models import Action, Outcome
 from lethe.vault import blind, crypto, fields, keys, normalize
 from lethe.vault.errors import AccessDenied, InvalidField, SubjectErased
 from lethe.vault.fields import Category, Index
-from lethe.vault.models import BlindIndex, PersonalHistory, PersonalValue, Subject
+from lethe.vault.models import BlindIndex, Document, PersonalHistory, PersonalValue, Subject
 from lethe.vault.policy import (
     DEFAULT_SCOPE,
     Actor,
@@ -670,6 +671,77 @@ def copy(
             detail={"copied": copied, "scope": scope},
         )
     return copied
+
+
+def suppression_digest(kind: str, normal: str) -> str:
+    """Return the keyed hash under which a suppression list keeps a normalised e-mail
+    address or phone number (lethe.dsr.suppression): the key never leaves the vault."""
+    return blind.suppression_digest(kind, normal)
+
+
+def inventory(subject: Subject | UUID) -> dict:
+    """Return how much is stored about a subject, by kind and scope: counts, nothing opened.
+
+    For plans and certificates of data-subject requests, which must say what there is
+    (and was) without showing any of it.
+    """
+    subject_id = subject.id if isinstance(subject, Subject) else subject
+    values = PersonalValue.objects.filter(subject_id=subject_id).order_by()
+    index = BlindIndex.objects.filter(subject_id=subject_id).order_by()
+    return {
+        "values": dict(values.values_list("scope").annotate(n=Count("id"))),
+        "history": dict(
+            PersonalHistory.objects.filter(subject_id=subject_id)
+            .order_by()
+            .values_list("scope")
+            .annotate(n=Count("id"))
+        ),
+        "index": dict(index.values_list("index").annotate(n=Count("id"))),
+        "texts": Document.objects.filter(subject_id=subject_id).count(),
+    }
+
+
+def key_destroyed(subject: Subject | UUID, scope: str = DEFAULT_SCOPE) -> bool:
+    """Return whether the subject's data key for `scope` is destroyed (or never existed)."""
+    subject_id = subject.id if isinstance(subject, Subject) else subject
+    return keys.unwrap_many({(subject_id, scope)}).get((subject_id, scope)) is None
+
+
+def purge(
+    actor: Actor, subject: Subject | UUID, *, scope: str = DEFAULT_SCOPE, reason: str
+) -> dict:
+    """Delete the ciphertexts a destroyed key sealed: the subject's values and old values in
+    `scope` and, for the default scope, their index rows and sealed texts.
+
+    They are unreadable already; deleting them keeps nothing that looks like data. Refused
+    while the key exists (shred it first). Returns the counts deleted.
+    """
+    subject_id = subject.id if isinstance(subject, Subject) else subject
+    if not REASON_CODE.fullmatch(reason):
+        raise ValueError("reason must be a code such as 'dsr:12'")
+    if not may_shred(actor):
+        _deny(actor, Action.DELETE, [subject_id], (), "", f"{actor.label} may not erase data")
+    if not key_destroyed(subject_id, scope):
+        raise ValueError(f"the key of {subject_id} ({scope}) still exists: shred it first")
+    where = {"subject_id": subject_id, "scope": scope}
+    with transaction.atomic():
+        counts = {
+            "values": PersonalValue.objects.filter(**where).delete()[0],
+            "history": PersonalHistory.objects.filter(**where).delete()[0],
+        }
+        if scope == DEFAULT_SCOPE:
+            counts["index"] = BlindIndex.objects.filter(subject_id=subject_id).delete()[0]
+            texts = Document.objects.filter(subject_id=subject_id)
+            counts["texts"] = texts.count()
+            texts.delete()  # (a file's sealed name takes its attachment row with it)
+        log.record(
+            actor,
+            Action.DELETE,
+            subjects=[subject_id],
+            purpose="",
+            detail={"scope": scope, "reason": reason, **counts},
+        )
+    return counts
 
 
 REASON_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
