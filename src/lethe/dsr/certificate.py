@@ -26,6 +26,33 @@ if TYPE_CHECKING:
     from lethe.dsr.erasure import Run
 
 FORMAT = "lethe-erasure-certificate/1"
+CERTIFICATE = "erasure.certificate"  # the kind of its exports
+
+WHY_HOLD = "kept under a legal obligation (Art. 17(3)(b)), readable only for that purpose"
+WHY_AUDIT = (
+    "the audit log proves how personal data was handled (Art. 5(2)); it holds "
+    "pseudonyms and category names only"
+)
+WHY_REQUEST = (
+    "evidence that the request was received, verified and carried out (Art. 5(2), 12); "
+    "the identifiers the requester gave stay sealed under the request's own key"
+)
+WHY_SUPPRESSION = (
+    "keyed hashes of the e-mail addresses and phone numbers, so that a later import or "
+    "form cannot silently bring the person back; the values cannot be read from them"
+)
+
+
+def hold_entry(hold: LegalHold) -> dict:
+    """Return a hold as the plan and the certificate list it: what, why and until when."""
+    return {
+        "hold": hold.pk,
+        "kind": hold.kind,
+        "record": f"{hold.record_kind}:{hold.record_id}",
+        "legal_basis": hold.legal_basis,
+        "until": hold.ends_on.isoformat(),
+        "why": WHY_HOLD,
+    }
 
 
 def _count(value) -> int:
@@ -33,10 +60,8 @@ def _count(value) -> int:
 
 
 def _kept_holds(subject: UUID) -> list[dict]:
-    from lethe.dsr.erasure import _hold
-
     held = LegalHold.objects.filter(subject_id=subject, released_at__isnull=True).order_by("pk")
-    return [{**_hold(hold), "fields": sorted(hold.fields)} for hold in held]
+    return [{**hold_entry(hold), "fields": sorted(hold.fields)} for hold in held]
 
 
 def _subject(run: Run, subject: UUID) -> dict:
@@ -58,8 +83,6 @@ def _subject(run: Run, subject: UUID) -> dict:
 
 def build(run: Run, subjects: list[UUID]) -> dict:
     """Return the certificate of a run whose subjects are erased and audited."""
-    from lethe.dsr.erasure import WHY_AUDIT, WHY_REQUEST, WHY_SUPPRESSION
-
     seq = run.result("audited")["seq"]
     checkpoints.create()  # sign a tree head that covers the erasure's event
     request = run.request
@@ -93,8 +116,6 @@ def build(run: Run, subjects: list[UUID]) -> dict:
 
 
 def _saved(run: Run, filename: str, content_type: str, data: bytes) -> Export:
-    from lethe.dsr.erasure import CERTIFICATE
-
     existing = Export.objects.filter(
         request=run.request, kind=CERTIFICATE, filename=filename, purged_at__isnull=True
     ).first()

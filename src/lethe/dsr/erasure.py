@@ -35,34 +35,18 @@ from lethe.core import history
 from lethe.core.models import Change
 from lethe.customfields.models import CustomField, CustomValue
 from lethe.deals.models import Deal, DealContact, Stage
-from lethe.dsr import register, store, suppression
+from lethe.dsr import certificate, register, store, suppression
+from lethe.dsr.certificate import CERTIFICATE, WHY_AUDIT, WHY_REQUEST, WHY_SUPPRESSION
 from lethe.dsr.fulfilment import handles, plans
 from lethe.dsr.models import ErasureRun, Export, Request
 from lethe.holds import actions as holds
-from lethe.holds.models import LegalHold
+from lethe.holds.models import BOOKKEEPING_ACT, ERASURE_EXCEPTION, LegalHold
 from lethe.vault import documents, gate
 from lethe.vault.models import Document, Subject
 from lethe.vault.policy import DEFAULT_SCOPE, Actor, Purpose, Role
 
 PURPOSE = Purpose.DATA_SUBJECT_REQUEST
 ERASED_PERSON = "[erased person]"
-CERTIFICATE = "erasure.certificate"
-
-WHY_HOLD = "kept under a legal obligation (Art. 17(3)(b)), readable only for that purpose"
-WHY_AUDIT = (
-    "the audit log proves how personal data was handled (Art. 5(2)); it holds "
-    "pseudonyms and category names only"
-)
-WHY_REQUEST = (
-    "evidence that the request was received, verified and carried out (Art. 5(2), 12); "
-    "the identifiers the requester gave stay sealed under the request's own key"
-)
-WHY_SUPPRESSION = (
-    "keyed hashes of the e-mail addresses and phone numbers, so that a later import or "
-    "form cannot silently bring the person back; the values cannot be read from them"
-)
-
-
 # --- what there is about a person --------------------------------------------------------
 
 
@@ -80,6 +64,12 @@ def survey(subject_id: UUID) -> dict:
     if contact is not None:
         files = files | Attachment.objects.filter(kind="contact", object_id=contact.pk)
     changes = Change.objects.filter(record_kind="activity", record_id__in=about).count()
+    custom = 0
+    if contact is not None:
+        changes += Change.objects.filter(record_kind="contact", record_id=contact.pk).count()
+        custom = CustomValue.objects.filter(
+            field__entity=CustomField.Entity.CONTACT, object_id=contact.pk
+        ).count()
     deals = _ids(DealContact.objects.filter(contact=contact), "deal_id") if contact else []
     held = LegalHold.objects.filter(subject_id=subject_id, released_at__isnull=True)
     won = Deal.objects.filter(pk__in=deals, stage__kind=Stage.Kind.WON)
@@ -97,17 +87,8 @@ def survey(subject_id: UUID) -> dict:
             "mention_links": mentioned,
             "attachments": sorted(str(a) for a in files.values_list("pk", flat=True)),
             "sealed_texts": stored["texts"],
-            "custom_values": CustomValue.objects.filter(
-                field__entity=CustomField.Entity.CONTACT, object_id=contact.pk
-            ).count()
-            if contact
-            else 0,
-            "record_history": changes
-            + (
-                Change.objects.filter(record_kind="contact", record_id=contact.pk).count()
-                if contact
-                else 0
-            ),
+            "custom_values": custom,
+            "record_history": changes,
             "blind_index": sum(stored["index"].values()),
             "exports": sorted(str(e) for e in _exports(subject_id).values_list("pk", flat=True)),
             "key": DEFAULT_SCOPE,
@@ -119,11 +100,11 @@ def survey(subject_id: UUID) -> dict:
             "lists": 0,  # marketing lists do not exist yet
         },
         "keep": {
-            "holds": [_hold(h) for h in held.order_by("pk")],
+            "holds": [certificate.hold_entry(h) for h in held.order_by("pk")],
             "holds_to_make": [
                 {
                     "record": f"deal:{pk}",
-                    "legal_basis": f"{holds.BOOKKEEPING_ACT}; {holds.ERASURE_EXCEPTION}",
+                    "legal_basis": f"{BOOKKEEPING_ACT}; {ERASURE_EXCEPTION}",
                     "until": _until(pk),
                 }
                 for pk in to_hold
@@ -143,17 +124,6 @@ def _until(deal_id: int) -> str:
     deal = Deal.objects.get(pk=deal_id)
     closed = timezone.localdate(deal.closed_at) if deal.closed_at else timezone.localdate()
     return holds.held_until(closed).isoformat()
-
-
-def _hold(hold: LegalHold) -> dict:
-    return {
-        "hold": hold.pk,
-        "kind": hold.kind,
-        "record": f"{hold.record_kind}:{hold.record_id}",
-        "legal_basis": hold.legal_basis,
-        "until": hold.ends_on.isoformat(),
-        "why": WHY_HOLD,
-    }
 
 
 def _exports(subject_id: UUID):
@@ -325,15 +295,11 @@ def _audited(run: Run, subjects: list[UUID]) -> dict:
 
 def _certify(run: Run, subjects: list[UUID]) -> dict:
     """Build the certificate once (with the inclusion proof), so a rerun saves the same."""
-    from lethe.dsr import certificate
-
     return certificate.build(run, subjects)
 
 
 def _certificate(run: Run, subjects: list[UUID]) -> dict:
     """Store the certificate as JSON and HTML in the export store."""
-    from lethe.dsr import certificate
-
     return certificate.save(run)
 
 
