@@ -60,6 +60,7 @@ NEW_PURPOSE = {
     "security_measures": "Encryption.",
     "provision": "Voluntary.",
 }
+FINANCE = frozenset({Role.FINANCE})
 
 
 # url name -> (method, path, rule, JSON body, status when allowed). Requests run in this
@@ -475,6 +476,9 @@ MATRIX = {
         200,
     ),
     "api:data_map": ("get", "/api/v1/data-map", PRIVACY_READ, None, 200),
+    # Legal holds (the erasure branch): finance only.
+    "holds:list": ("get", "/holds/", FINANCE, None, 200),
+    "api:list_holds": ("get", "/api/v1/holds", FINANCE, None, 200),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 

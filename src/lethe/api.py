@@ -17,6 +17,7 @@ from lethe.deals.api import router as deals_router
 from lethe.dsr.breakglass_api import router as break_glass_router
 from lethe.dsr.exports_api import router as dsr_exports_router
 from lethe.dsr.rights_api import router as dsr_rights_router
+from lethe.holds.api import router as holds_router
 from lethe.purposes.api import datamap_router
 from lethe.purposes.api import router as purposes_router
 
@@ -105,3 +106,4 @@ api.add_router("/dsr", dsr_rights_router)
 api.add_router("/break-glass", break_glass_router)
 api.add_router("/purposes", purposes_router)
 api.add_router("/data-map", datamap_router)
+api.add_router("/holds", holds_router)

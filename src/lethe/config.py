@@ -11,6 +11,7 @@ import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 ENVIRONMENTS = ("production", "development", "test")
@@ -73,6 +74,7 @@ class Config:
     controller_name: str = ""
     controller_contact: str = ""
     dpo_contact: str = ""
+    financial_year_end: tuple[int, int] = (12, 31)  # (month, day): the calendar year
 
     @property
     def production(self) -> bool:
@@ -128,6 +130,19 @@ def _networks(environ: dict[str, str], name: str) -> tuple[str, ...]:
                 f"{name} must list IP addresses or networks (CIDR), not {item!r}"
             ) from None
     return tuple(found)
+
+
+def _month_day(environ: dict[str, str], name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """Read a day of the year written MM-DD (a day every year has: not 02-29)."""
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    month, _, day = value.partition("-")
+    try:
+        date(2001, int(month), int(day))  # not a leap year
+    except ValueError:
+        raise ConfigError(f"{name} must be a day of the year as MM-DD, not {value!r}") from None
+    return int(month), int(day)
 
 
 def load(environ: dict[str, str] | None = None) -> Config:
@@ -194,6 +209,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         controller_name=_text(environ, "LETHE_CONTROLLER_NAME"),
         controller_contact=_text(environ, "LETHE_CONTROLLER_CONTACT"),
         dpo_contact=_text(environ, "LETHE_DPO_CONTACT"),
+        financial_year_end=_month_day(environ, "LETHE_FINANCIAL_YEAR_END", (12, 31)),
     )
     if config.production:
         check_production(config)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "lethe.retention",
     "lethe.portal",
     "lethe.purposes",
+    "lethe.holds",
     "lethe.vault",
     "lethe.vault.keystore",
 ]

@@ -47,6 +47,7 @@ urlpatterns = [
     path("settings/custom-fields/", include("lethe.customfields.urls")),
     path("settings/", include("lethe.accounts.urls")),
     path("deals/", include("lethe.deals.urls")),
+    path("holds/", include("lethe.holds.urls")),
     path("imports/", include("lethe.imports.urls")),
     path("portal/", include("lethe.portal.urls")),
     path("search/", include("lethe.search.urls")),

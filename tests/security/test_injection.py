@@ -54,16 +54,19 @@ PAGES = {
     "/search/": ["q"],
     "/activities/tasks/": ["page"],
     "/audit/": ["actor", "subject", "action", "outcome", "record_kind", "record_id", "page"],
+    "/holds/": ["state", "page"],
 }
 MODELS = (Company, Contact, Deal, Activity, User, RoleGrant)
 
 
 @pytest.fixture
 def seeded():
-    """Return a client for a user holding sales, auditor and dpo, with one record of each kind."""
+    """Return a client for a user holding sales, auditor, dpo and finance (for every list),
+    with one record of each kind."""
     client, user = client_with("sales", "injection", fresh=True)
     RoleGrant.objects.create(user=user, role=Role.AUDITOR)
     RoleGrant.objects.create(user=user, role=Role.DPO)
+    RoleGrant.objects.create(user=user, role=Role.FINANCE)
     company = post(client, "/api/v1/companies", {"name": "Alfa AB", "tags": ["gold"]}).json()
     contact = post(
         client,

@@ -15,6 +15,7 @@ from lethe.contacts.models import Contact
 from lethe.core import history
 from lethe.core.tags import add_tags_many, set_tags
 from lethe.customfields import values as customfields
+from lethe.dsr import suppression
 from lethe.vault import gate
 from lethe.vault.policy import Actor, Purpose
 
@@ -37,7 +38,12 @@ def _record(actor: Actor, action: Action, contact: Contact, changed=()) -> None:
 def create_contact(
     actor: Actor, purpose: Purpose, personal: dict, data: dict, owner=None
 ) -> Contact:
-    """Create a person in the vault and their contact record (cleaned business data)."""
+    """Create a person in the vault and their contact record (cleaned business data).
+
+    A person erased at their request (their e-mail or phone on the suppression list)
+    is refused with Suppressed, naming the field: never silently brought back.
+    """
+    suppression.check(personal)
     subject = gate.create_subject(actor, purpose, personal)
     contact = Contact(subject=subject, **{f: data[f] for f in BUSINESS_FIELDS if f in data})
     if contact.owner is None:
@@ -56,6 +62,9 @@ def create_contacts(
     actor: Actor, purpose: Purpose, items: list[tuple[dict, dict]], owner=None
 ) -> list[Contact]:
     """Create many people and their contact records as one batch (imports, demo data)."""
+    refused = suppression.refused([personal for personal, _ in items])
+    if refused:
+        raise suppression.Suppressed(next(iter(refused.values())), suppression.ERASED_MESSAGE)
     subjects = gate.create_subjects(actor, purpose, [personal for personal, _ in items])
     today = timezone.localdate()
     contacts = []
@@ -82,6 +91,7 @@ def update_contact(
     actor: Actor, purpose: Purpose, contact: Contact, personal: dict, data: dict
 ) -> Contact:
     """Change personal fields (through the gate) and business fields of a contact."""
+    suppression.check(personal)
     if personal:
         gate.write(actor, contact.subject, personal, purpose)
     changed = [f for f in BUSINESS_FIELDS if f in data and getattr(contact, f) != data[f]]

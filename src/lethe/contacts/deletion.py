@@ -43,8 +43,13 @@ def may_delete(actor: Actor, purpose: Purpose, contact: Contact) -> bool:
     return may_write(actor, purpose, DEFAULT_SCOPE, [contact.subject_id], {Category.NAME})
 
 
-def delete_contact(actor: Actor, purpose: Purpose, contact: Contact) -> None:
-    """Delete the contact and erase the person; only who may write their data may."""
+def delete_contact(
+    actor: Actor, purpose: Purpose, contact: Contact, *, reason: str = "contact_deleted"
+) -> None:
+    """Delete the contact and erase the person; only who may write their data may.
+
+    `reason` is the code the erasure is audited with (an erasure request passes its own).
+    """
     if not may_delete(actor, purpose, contact):
         raise AccessDenied("you may delete only contacts whose personal data you may change")
     # A restricted person's data is kept as it is (Art. 18): an erasure request may end it.
@@ -67,4 +72,4 @@ def delete_contact(actor: Actor, purpose: Purpose, contact: Contact) -> None:
         contact.delete()
         # Last: the keystore's change is not undone with this transaction.
         eraser = Actor("system", "delete", frozenset({Role.SYSTEM}), request_id=actor.request_id)
-        gate.shred(eraser, subject, reason="contact_deleted")
+        gate.shred(eraser, subject, reason=reason)

@@ -15,6 +15,7 @@ from lethe.companies.models import Company
 from lethe.contacts import actions
 from lethe.contacts.models import Contact
 from lethe.core import tags as tag_names
+from lethe.dsr import suppression
 from lethe.imports import engine
 from lethe.imports.engine import Row, RowError
 from lethe.vault import fields, gate
@@ -184,6 +185,14 @@ class ContactKind(engine.Kind):
                 if hits:
                     found[(name, term)] = hits[0]
         return found
+
+    def suppressed(self, rows: list[Row]) -> list[RowError]:
+        """Rows of people erased at their request (their e-mail or phone is suppressed)."""
+        refused = suppression.refused([row.data[0] for row in rows])
+        return [
+            RowError(rows[i].line, field, suppression.ERASED_MESSAGE)
+            for i, field in sorted(refused.items())
+        ]
 
     def create(self, rows: list[Row]) -> None:
         actions.create_contacts(self.actor, self.purpose, [r.data for r in rows], owner=self.owner)

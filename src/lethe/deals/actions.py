@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -26,6 +28,24 @@ FIELDS = [
     "owner",
     "lost_reason",
 ]
+
+
+WonHook = Callable[[Actor, Deal], object]
+_won_hooks: list[WonHook] = []
+
+
+def on_won(callback: WonHook) -> WonHook:
+    """Call `callback(actor, deal)` inside the action whenever a deal is won or, while won,
+    gets contacts (legal holds keep its contract: lethe.holds)."""
+    if callback not in _won_hooks:
+        _won_hooks.append(callback)
+    return callback
+
+
+def _won(actor: Actor, deal: Deal) -> None:
+    if deal.stage.kind == Stage.Kind.WON:
+        for hook in list(_won_hooks):
+            hook(actor, deal)
 
 
 def _record(actor: Actor, action: Action, deal: Deal, changed=()) -> None:
@@ -63,6 +83,7 @@ def create_deal(actor: Actor, data: dict, owner=None) -> Deal:
     _record(
         actor, Action.CREATE, deal, [*(f for f in FIELDS if data.get(f) not in (None, "")), *custom]
     )
+    _won(actor, deal)
     return deal
 
 
@@ -88,6 +109,8 @@ def update_deal(actor: Actor, deal: Deal, data: dict) -> Deal:
     if changed:
         history.record(actor, "deal", deal.pk, changes)
         _record(actor, Action.UPDATE, deal, changed)
+    if "stage" in changed:
+        _won(actor, deal)
     return deal
 
 
@@ -98,6 +121,7 @@ def set_contacts(actor: Actor, deal: Deal, roles: dict) -> Deal:
     for contact, role in roles.items():
         DealContact.objects.update_or_create(deal=deal, contact=contact, defaults={"role": role})
     _record(actor, Action.UPDATE, deal, ["contacts"])
+    _won(actor, deal)
     return deal
 
 

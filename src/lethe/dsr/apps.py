@@ -9,4 +9,10 @@ class DsrConfig(AppConfig):
 
     def ready(self):
         # The fulfilment handlers register themselves on import (lethe.dsr.fulfilment).
-        from lethe.dsr import exports, objection, rectification, restriction  # noqa: F401
+        from lethe.dsr import (  # noqa: F401
+            erasure,
+            exports,
+            objection,
+            rectification,
+            restriction,
+        )

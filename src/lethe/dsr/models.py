@@ -243,3 +243,21 @@ from lethe.dsr.rights_models import (  # noqa: E402, F401
     Rectification,
     Restriction,
 )
+
+
+class ErasureRun(models.Model):
+    """The progress of one erasure request's execution, so an interrupted run resumes.
+
+    `done` maps "<step>:<subject>" (or "<step>" for the request's own steps) to that
+    step's result: counts and ids, never personal data. A step's main-database work and
+    its entry here commit together; what lives elsewhere (keys, files) is idempotent.
+    """
+
+    request = models.OneToOneField(Request, on_delete=models.CASCADE, related_name="erasure")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    done = models.JSONField(default=dict, blank=True)
+
+    def __str__(self):
+        return f"erasure of {self.request_id}"

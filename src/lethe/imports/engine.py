@@ -78,6 +78,7 @@ class Report:
     updated: int = 0
     skipped: int = 0
     duplicates: int = 0  # rows matching an existing record or an earlier row
+    suppressed: int = 0  # rows of people erased at their request (among the errors)
     errors: list[RowError] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     dry_run: bool = False
@@ -89,6 +90,11 @@ class Report:
             f"{self.rows} rows: {self.created} {verb} created, {self.updated} {verb} updated, "
             f"{self.duplicates} duplicates ({self.skipped} {verb} skipped), "
             f"{len(self.errors)} rows have errors"
+            + (
+                f" ({self.suppressed} of them people erased at their request)"
+                if self.suppressed
+                else ""
+            )
         )
 
 
@@ -131,6 +137,11 @@ class Kind:
     def existing(self, rows: list[Row]) -> dict[tuple[str, str], object]:
         """Return the existing record for each key of the rows that has one (batched)."""
         raise NotImplementedError
+
+    def suppressed(self, rows: list[Row]) -> list[RowError]:
+        """Return an error for each row that must never be written (batched): a person
+        on the suppression list, erased at their request (lethe.dsr.suppression)."""
+        return []
 
     def create(self, rows: list[Row]) -> None:
         """Write one batch of new records, atomically and audited."""
@@ -285,6 +296,15 @@ def run(
         else:
             parsed.append(row)
 
+    refused = kind.suppressed(parsed) if parsed else []
+    if refused:
+        for error in refused:
+            error.column = error.column or columns.get(error.field, "")
+        report.errors.extend(refused)
+        report.suppressed = len(refused)
+        lines = {error.row for error in refused}
+        parsed = [row for row in parsed if row.line not in lines]
+
     known = kind.existing(parsed) if parsed else {}
     seen: set[tuple[str, str]] = set()
     creates: list[Row] = []
@@ -340,6 +360,7 @@ def run(
                 "duplicates": report.duplicates,
                 "skipped": report.skipped,
                 "errors": len(report.errors),
+                "suppressed": report.suppressed,
                 "error_rows": [e.row for e in report.errors][:1000],
             },
         )

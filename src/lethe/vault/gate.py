@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import connections, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from lethe.audit import log
@@ -23,15 +24,17 @@ from lethe.audit.models import Action, Outcome
 from lethe.vault import blind, crypto, fields, keys, normalize
 from lethe.vault.errors import AccessDenied, InvalidField, SubjectErased, SubjectRestricted
 from lethe.vault.fields import Category, Index
-from lethe.vault.models import BlindIndex, PersonalHistory, PersonalValue, Subject
+from lethe.vault.models import BlindIndex, Document, PersonalHistory, PersonalValue, Subject
 from lethe.vault.policy import (
     DEFAULT_SCOPE,
     Actor,
     Decision,
     Purpose,
     Role,
+    ScopeKind,
     may_shred,
     may_write,
+    scope_kind,
 )
 
 VALUE_TABLE = PersonalValue._meta.db_table
@@ -354,6 +357,84 @@ def read(
     return result
 
 
+def read_scoped(
+    actor: Actor,
+    pairs: Iterable[tuple[UUID, str]],
+    purpose: Purpose,
+    *,
+    names: Iterable[str],
+) -> dict[tuple[UUID, str], dict[str, object]]:
+    """Return the named fields of each (subject, scope) pair, masked where denied.
+
+    The batched form of `read` for values spread over many scopes, such as the legal
+    holds of a finance list (one scope per hold): one query for the values, one for
+    the keys and one audit event, whatever the number of pairs.
+    """
+    pairs = list(dict.fromkeys(pairs))
+    wanted = [fields.get(n) for n in names]
+    # A decision depends on the kind of scope only: one per kind, for all its subjects.
+    by_kind: dict[ScopeKind, tuple[str, set[UUID]]] = {}
+    for subject, scope in pairs:
+        by_kind.setdefault(scope_kind(scope), (scope, set()))[1].add(subject)
+    decisions = {
+        kind: Decision(actor, purpose, scope, ids) for kind, (scope, ids) in by_kind.items()
+    }
+    allowed = {(s, scope): frozenset(decisions[scope_kind(scope)].allowed(s)) for s, scope in pairs}
+    result: dict[tuple[UUID, str], dict[str, object]] = {pair: {} for pair in pairs}
+    shown, hidden = set(), set()
+    readable = {f.name for f in wanted if any(f.category in a for a in allowed.values())}
+    with transaction.atomic():
+        rows = _scoped_values(pairs) if readable else []
+        data_keys = keys.unwrap_many({(s, scope) for s, scope, _, _ in rows})
+        for subject, scope, name, ciphertext in rows:
+            pair = (subject, scope)
+            if name not in readable or fields.get(name).category not in allowed[pair]:
+                continue
+            key = data_keys.get(pair)
+            result[pair][name] = (
+                ERASED if key is None else _open(key, subject, scope, name, ciphertext)
+            )
+        for pair in pairs:
+            for field in wanted:
+                if field.category in allowed[pair]:
+                    shown.add(field.category)
+                else:
+                    hidden.add(field.category)
+                    result[pair][field.name] = Masked(field.category)
+        log.record(
+            actor,
+            Action.READ,
+            outcome=Outcome.DENIED
+            if not shown and hidden
+            else (Outcome.PARTIAL if hidden else Outcome.ALLOWED),
+            subjects=sorted({s for s, _ in pairs}),
+            categories=shown,
+            denied_categories=hidden,
+            purpose=purpose,
+            detail={"scopes": len({scope for _, scope in pairs})},
+        )
+    return result
+
+
+def _scoped_values(pairs: list[tuple[UUID, str]]) -> list[tuple[UUID, str, str, bytes]]:
+    """Return (subject, scope, field, ciphertext) of the values of these pairs, in one query."""
+    if not pairs:
+        return []
+    connection = connections[PersonalValue.objects.db]
+    by_db_id = {Subject._meta.pk.get_db_prep_value(s, connection): s for s, _ in pairs}
+    scopes = sorted({scope for _, scope in pairs})
+    wanted = set(pairs)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT subject_id, scope, field, ciphertext FROM {VALUE_TABLE} "  # noqa: S608
+            f"WHERE scope IN ({', '.join(['%s'] * len(scopes))}) "
+            f"AND subject_id IN ({', '.join(['%s'] * len(by_db_id))})",
+            [*scopes, *by_db_id],
+        )
+        rows = [(by_db_id[s], scope, f, c) for s, scope, f, c in cursor.fetchall()]
+    return [row for row in rows if (row[0], row[1]) in wanted]
+
+
 def _values(ids: list[UUID], scope: str) -> list[tuple[UUID, str, bytes]]:
     """Return (subject, field, ciphertext) of the subjects' values in `scope`, in one query."""
     connection = connections[PersonalValue.objects.db]
@@ -563,6 +644,131 @@ def forget_field(actor: Actor, name: str) -> int:
             detail={"field": field.name, "subjects": len(subjects)},
         )
     return len(subjects)
+
+
+def copy(
+    actor: Actor,
+    subject: Subject,
+    names: Iterable[str],
+    *,
+    scope: str,
+    purpose: Purpose,
+) -> list[str]:
+    """Copy personal fields of a subject from the default scope into a legal-hold scope.
+
+    Only Lethe's own jobs may: the values are opened and sealed again under the hold
+    scope's key inside this call, and nobody sees them. Values already in the hold are
+    replaced, so a repeated copy changes nothing. Returns the names of the fields copied
+    (those the subject has).
+    """
+    if Role.SYSTEM not in actor.roles:
+        _deny(actor, Action.CREATE, [subject.id], (), purpose, f"{actor.label} may not copy")
+    if scope_kind(scope) is not ScopeKind.HOLD:
+        raise ValueError("personal data is copied only into a legal-hold scope")
+    names = {fields.get(n).name for n in names}
+    rows = [(f, c) for _, f, c in _values([subject.id], DEFAULT_SCOPE) if f in names]
+    categories = {fields.get(f).category for f, _ in rows}
+    if not may_write(actor, purpose, scope, [subject.id], categories):
+        _deny(actor, Action.CREATE, [subject.id], categories, purpose, "may not copy")
+    source = keys.unwrap_many({(subject.id, DEFAULT_SCOPE)}).get((subject.id, DEFAULT_SCOPE))
+    if source is None:
+        raise SubjectErased(f"subject {subject.id} is erased")
+    target = keys.ensure([(subject.id, scope)])[(subject.id, scope)]
+    if target is None:
+        raise SubjectErased(f"the hold {scope} of subject {subject.id} is released")
+    source, target = crypto.cipher(source), crypto.cipher(target)
+    copied = sorted(f for f, _ in rows)
+    with transaction.atomic():
+        PersonalValue.objects.filter(subject=subject, scope=scope, field__in=copied).delete()
+        PersonalValue.objects.bulk_create(
+            PersonalValue(
+                subject=subject,
+                scope=scope,
+                field=name,
+                ciphertext=_seal(
+                    target,
+                    subject.id,
+                    scope,
+                    name,
+                    _open(source, subject.id, DEFAULT_SCOPE, name, ciphertext),
+                ),
+            )
+            for name, ciphertext in rows
+        )
+        log.record(
+            actor,
+            Action.CREATE,
+            subjects=[subject.id],
+            categories=categories,
+            purpose=purpose,
+            detail={"copied": copied, "scope": scope},
+        )
+    return copied
+
+
+def inventory(subject: Subject | UUID) -> dict:
+    """Return how much is stored about a subject, by kind and scope: counts, nothing opened.
+
+    For plans and certificates of data-subject requests, which must say what there is
+    (and was) without showing any of it.
+    """
+    subject_id = subject.id if isinstance(subject, Subject) else subject
+    values = PersonalValue.objects.filter(subject_id=subject_id).order_by()
+    index = BlindIndex.objects.filter(subject_id=subject_id).order_by()
+    return {
+        "values": dict(values.values_list("scope").annotate(n=Count("id"))),
+        "history": dict(
+            PersonalHistory.objects.filter(subject_id=subject_id)
+            .order_by()
+            .values_list("scope")
+            .annotate(n=Count("id"))
+        ),
+        "index": dict(index.values_list("index").annotate(n=Count("id"))),
+        "texts": Document.objects.filter(subject_id=subject_id).count(),
+    }
+
+
+def key_destroyed(subject: Subject | UUID, scope: str = DEFAULT_SCOPE) -> bool:
+    """Return whether the subject's data key for `scope` is destroyed (or never existed)."""
+    subject_id = subject.id if isinstance(subject, Subject) else subject
+    return keys.unwrap_many({(subject_id, scope)}).get((subject_id, scope)) is None
+
+
+def purge(
+    actor: Actor, subject: Subject | UUID, *, scope: str = DEFAULT_SCOPE, reason: str
+) -> dict:
+    """Delete the ciphertexts a destroyed key sealed: the subject's values and old values in
+    `scope` and, for the default scope, their index rows and sealed texts.
+
+    They are unreadable already; deleting them keeps nothing that looks like data. Refused
+    while the key exists (shred it first). Returns the counts deleted.
+    """
+    subject_id = subject.id if isinstance(subject, Subject) else subject
+    if not REASON_CODE.fullmatch(reason):
+        raise ValueError("reason must be a code such as 'dsr:12'")
+    if not may_shred(actor):
+        _deny(actor, Action.DELETE, [subject_id], (), "", f"{actor.label} may not erase data")
+    if not key_destroyed(subject_id, scope):
+        raise ValueError(f"the key of {subject_id} ({scope}) still exists: shred it first")
+    where = {"subject_id": subject_id, "scope": scope}
+    with transaction.atomic():
+        counts = {
+            "values": PersonalValue.objects.filter(**where).delete()[0],
+            "history": PersonalHistory.objects.filter(**where).delete()[0],
+        }
+        if scope == DEFAULT_SCOPE:
+            counts["index"] = BlindIndex.objects.filter(subject_id=subject_id).delete()[0]
+            texts = Document.objects.filter(subject_id=subject_id)
+            counts["texts"] = texts.count()
+            texts.delete()  # (a file's sealed name takes its attachment row with it)
+        log.record(
+            actor,
+            Action.DELETE,
+            subjects=[subject_id],
+            purpose="",
+            detail={"scope": scope, "reason": reason, **counts},
+        )
+    return counts
 
 
 REASON_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
