@@ -13,6 +13,7 @@ from lethe.companies.api import router as companies_router
 from lethe.contacts.api import router as contacts_router
 from lethe.customfields.api import router as customfields_router
 from lethe.deals.api import router as deals_router
+from lethe.dsr.api import router as dsr_router
 
 api = NinjaAPI(
     title="Lethe API",
@@ -58,3 +59,4 @@ api.add_router("/activities", activities_router)
 api.add_router("/custom-fields", customfields_router)
 api.add_router("/attachments", attachments_router)
 api.add_router("/teams", teams_router)
+api.add_router("/dsr", dsr_router)

@@ -46,6 +46,7 @@ urlpatterns = [
     path("settings/custom-fields/", include("lethe.customfields.urls")),
     path("settings/", include("lethe.accounts.urls")),
     path("deals/", include("lethe.deals.urls")),
+    path("console/", include("lethe.dsr.urls")),
     path("imports/", include("lethe.imports.urls")),
     path("search/", include("lethe.search.urls")),
     path("api/v1/", api.urls),

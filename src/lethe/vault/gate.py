@@ -30,6 +30,7 @@ from lethe.vault.policy import (
     Decision,
     Purpose,
     Role,
+    may_identify,
     may_shred,
     may_write,
 )
@@ -334,12 +335,15 @@ def _values(ids: list[UUID], scope: str) -> list[tuple[UUID, str, bytes]]:
         return [(by_db_id[s], f, c) for s, f, c in cursor.fetchall()]
 
 
-def find(actor: Actor, field_name: str, query: str, purpose: Purpose) -> list[UUID]:
+def find(
+    actor: Actor, field_name: str, query: str, purpose: Purpose, *, identify: bool = False
+) -> list[UUID]:
     """Return the subjects whose field matches `query` (exact, or name prefixes), confirmed.
 
     The blind index gives candidates (truncation makes some false); the gate then
     decrypts the field of each candidate to keep only true matches, and returns only
-    subjects whose field the actor may read for the purpose.
+    subjects whose field the actor may read for the purpose. With `identify`, an actor
+    that `may_identify` (a DPO locating a request's subject) gets every match.
     """
     field = fields.get(field_name)
     if field.index is None:
@@ -368,8 +372,11 @@ def find(actor: Actor, field_name: str, query: str, purpose: Purpose) -> list[UU
             )
             candidates = found if candidates is None else candidates & found
         candidates = candidates or set()
-        decision = Decision(actor, purpose, DEFAULT_SCOPE, candidates)
-        permitted = [s for s in candidates if field.category in decision.allowed(s)]
+        if identify and may_identify(actor, purpose):
+            permitted = list(candidates)  # which subjects match, never their values
+        else:
+            decision = Decision(actor, purpose, DEFAULT_SCOPE, candidates)
+            permitted = [s for s in candidates if field.category in decision.allowed(s)]
         rows = PersonalValue.objects.filter(
             subject__in=permitted, scope=DEFAULT_SCOPE, field=field_name
         ).values_list("subject_id", "ciphertext")
@@ -398,13 +405,18 @@ def find(actor: Actor, field_name: str, query: str, purpose: Purpose) -> list[UU
 
 
 def match(
-    actor: Actor, field_name: str, terms: Iterable[str], purpose: Purpose
+    actor: Actor,
+    field_name: str,
+    terms: Iterable[str],
+    purpose: Purpose,
+    *,
+    identify: bool = False,
 ) -> dict[str, set[UUID]]:
     """Return, for each normalised identifier term, the subjects that have it (confirmed).
 
     The batched form of `find` for exact identifiers (e-mail, phone, identity number),
     as duplicate detection over a whole import needs: one index query, one decryption
-    pass and one audit event for all the terms.
+    pass and one audit event for all the terms. `identify` as for `find`.
     """
     field = fields.get(field_name)
     if field.index not in (Index.EMAIL, Index.PHONE, Index.PERSONNUMMER):
@@ -423,7 +435,7 @@ def match(
                 field=field_name, index=field.index.value, value__in=list(by_value)
             ).values_list("subject_id", flat=True)
         )
-        if Role.SYSTEM in actor.roles:
+        if Role.SYSTEM in actor.roles or (identify and may_identify(actor, purpose)):
             permitted = candidates  # which subjects match, never their values
         else:
             decision = Decision(actor, purpose, DEFAULT_SCOPE, candidates)
