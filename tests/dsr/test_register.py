@@ -70,9 +70,7 @@ def test_the_extension_reason_is_sealed_as_the_step_note(world, dpo):
     assert "Hemlig" not in str(list(AuditEvent.objects.values_list("detail", flat=True)))
 
 
-def test_extended_deadline_is_one_month_plus_the_extension_from_receipt(
-    world, dpo, monkeypatch
-):
+def test_extended_deadline_is_one_month_plus_the_extension_from_receipt(world, dpo, monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: datetime.date(2024, 2, 25))
     request = _open(dpo, world, received_on=datetime.date(2024, 1, 31))
     assert request.due_on == datetime.date(2024, 2, 29)
