@@ -17,6 +17,8 @@ COMMANDS = [
     ("import", "import contacts or companies from CSV (mapping, dry run, duplicates, report)"),
     ("audit", "verify the audit log, make checkpoints and proofs, prune (see audit --help)"),
     ("tokens", "create, list or revoke API tokens (shown once, stored hashed)"),
+    ("subject find", "find people by e-mail, phone, identity number or name (as a DPO)"),
+    ("dsr", "data-subject requests: open, list, show, locate, extend, plan, fulfil, close"),
 ]
 
 # Commands that run before key files or a marked database exist.

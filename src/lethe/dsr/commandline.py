@@ -56,10 +56,15 @@ def day(value: str | None, option: str) -> datetime.date | None:
         raise CommandError(f"{option}: use a date such as 2026-01-31") from None
 
 
-def failed(exc: ValidationError, options: Iterable[str] = ()) -> CommandError:
+def failed(
+    exc: ValidationError, options: Iterable[str] = (), aliases: dict[str, str] | None = None
+) -> CommandError:
     """Return a one-line CommandError naming the field (as its option where there is one)."""
     field, messages = next(iter(exc.message_dict.items()))
-    name = f"--{field.replace('_', '-')}" if field in set(options) else field
+    if aliases and field in aliases:
+        name = aliases[field]
+    else:
+        name = f"--{field.replace('_', '-')}" if field in set(options) else field
     return CommandError(f"{name}: {' '.join(messages)}")
 
 

@@ -8,39 +8,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from lethe.accounts.models import User
 from lethe.dsr import commandline, queries, register
+from lethe.dsr import locate as finder
 from lethe.dsr.models import Request
 
-IDENTIFIERS = ("email", "phone", "identity_number", "name", "company")
-# Fields of errors that are options of some subcommand (shown as --option).
-OPTIONS = (
-    *IDENTIFIERS,
-    "kind",
-    "identified_by",
-    "received_on",
-    "note",
-    "method",
-    "assignee",
-    "months",
-    "reason",
-    "told_on",
-    "status",
-)
-ACTIONS = (
-    "open",
-    "list",
-    "show",
-    "verify",
-    "assign",
-    "locate",
-    "confirm",
-    "extend",
-    "wait",
-    "resume",
-    "refuse",
-    "plan",
-    "fulfil",
-    "close",
-)
+IDENTIFIERS = finder.IDENTIFIERS
+# Fields of the register whose option has another name.
+ALIASES = {"subjects": "--subject", "assignee": "--to"}
 
 
 class Command(BaseCommand):
@@ -93,7 +66,14 @@ class Command(BaseCommand):
         for name in IDENTIFIERS:
             locating.add_argument(f"--{name.replace('_', '-')}", dest=name)
         confirming = action("confirm", "confirm located subjects as the requester")
-        confirming.add_argument("subjects", nargs="*", metavar="SUBJECT", help="pseudonyms")
+        confirming.add_argument(
+            "--subject",
+            dest="subjects",
+            action="append",
+            default=[],
+            metavar="PSEUDONYM",
+            help="a located subject (repeat for more)",
+        )
         confirming.add_argument("--all", action="store_true", help="every candidate")
         extending = action("extend", "extend the deadline once by 1 or 2 months")
         extending.add_argument("--months", type=int, required=True)
@@ -117,7 +97,7 @@ class Command(BaseCommand):
         try:
             getattr(self, f"do_{action}")(actor, request, **options)
         except ValidationError as exc:
-            raise commandline.failed(exc, OPTIONS) from None
+            raise commandline.failed(exc, options, ALIASES) from None
 
     def _line(self, dsr: Request) -> str:
         flag = queries.FLAG_WORDS.get(queries.flag(dsr), "")
@@ -191,7 +171,7 @@ class Command(BaseCommand):
 
     def _subject(self, found: dict) -> None:
         state = "confirmed" if found["confirmed"] else "candidate"
-        items = [commandline.finder.Item(**i) for i in found["holdings"]]
+        items = [finder.Item(**i) for i in found["holdings"]]
         matched = f", matched on {', '.join(found['matched'])}" if found["matched"] else ""
         self.stdout.write(
             f"  {found['subject']} ({state}{matched}): {commandline.counts_text(items)}"
@@ -226,7 +206,7 @@ class Command(BaseCommand):
             try:
                 chosen = [uuid.UUID(s) for s in o["subjects"]]
             except ValueError:
-                raise CommandError("subjects: give pseudonyms (UUIDs) or --all") from None
+                raise CommandError("--subject: give pseudonyms (UUIDs), or --all") from None
         register.confirm(actor, dsr, chosen)
         self.stdout.write(f"request {dsr.pk}: {len(chosen)} subject(s) confirmed")
 

@@ -7,8 +7,6 @@ from lethe.dsr import cases, commandline
 from lethe.dsr import locate as finder
 from lethe.vault.models import Subject
 
-OPTIONS = ("email", "phone", "identity_number", "name", "company", "request", "case")
-
 
 class Command(BaseCommand):
     help = (
@@ -47,7 +45,7 @@ class Command(BaseCommand):
         try:
             found = finder.locate(actor, given)
         except ValidationError as exc:
-            raise commandline.failed(exc, OPTIONS) from None
+            raise commandline.failed(exc, finder.IDENTIFIERS) from None
         if not found.matched:
             self.stdout.write("no subject matches")
             return
