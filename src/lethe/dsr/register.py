@@ -178,7 +178,10 @@ def confirm(actor: Actor, request: Request, subjects: Iterable[UUID]) -> int:
     """Confirm that these candidates are the requester; only they are released or erased."""
     _check_actor(actor)
     _check_open(request)
-    subjects = set(subjects)
+    try:
+        subjects = {s if isinstance(s, UUID) else UUID(str(s)) for s in subjects}
+    except ValueError:
+        raise ValidationError({"subjects": "give the pseudonyms of located subjects"}) from None
     if not subjects:
         raise ValidationError({"subjects": "choose at least one located subject"})
     rows = request.subjects.filter(subject_id__in=subjects, confirmed=False)
