@@ -16,7 +16,7 @@ from lethe.customfields.models import CustomField
 from lethe.deals.actions import create_pipeline, create_stage
 from lethe.deals.models import Deal, Stage
 from lethe.vault.policy import Actor, Purpose
-from tests.test_access_matrix import MATRIX, STAGE
+from tests.test_access_matrix import MATRIX, STAGE, dsr_ids
 
 SYSTEM = Actor.system("tests")
 UNSAFE = ("post", "put", "patch", "delete")
@@ -60,6 +60,7 @@ def matrix_ids():
         "activity": activity.pk,
         "attachment": files[0].pk,
         "spare": files[1].pk,
+        **dsr_ids(),
     }
 
 
