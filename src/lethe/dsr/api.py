@@ -37,7 +37,7 @@ class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class RequestIn(Strict):
+class DsrRequestIn(Strict):
     kind: str
     identified_by: str
     email: str | None = None
@@ -49,21 +49,21 @@ class RequestIn(Strict):
     note: str = ""
 
 
-class NoteIn(Strict):
+class DsrNoteIn(Strict):
     note: str = ""
 
 
-class VerifyIn(Strict):
+class DsrVerifyIn(Strict):
     method: str
     note: str = ""
 
 
-class AssignIn(Strict):
+class DsrAssignIn(Strict):
     assignee: int | None = None
     note: str = ""
 
 
-class LocateIn(Strict):
+class DsrLocateIn(Strict):
     """Other identifiers to locate by; empty: the request's own."""
 
     email: str | None = None
@@ -73,21 +73,21 @@ class LocateIn(Strict):
     company: str | None = None
 
 
-class ConfirmIn(Strict):
+class DsrConfirmIn(Strict):
     subjects: list[UUID]
 
 
-class ExtendIn(Strict):
+class DsrExtendIn(Strict):
     months: int
     reason: str
     told_on: datetime.date
 
 
-class ReasonIn(Strict):
+class DsrReasonIn(Strict):
     reason: str
 
 
-class RequestOut(Schema):
+class DsrRequestOut(Schema):
     id: int
     case: str
     kind: str
@@ -113,21 +113,21 @@ class RequestOut(Schema):
     closed_at: datetime.datetime | None
 
 
-class RequestPage(Schema):
+class DsrRequestPage(Schema):
     count: int
     page: int
     pages: int
-    results: list[RequestOut]
+    results: list[DsrRequestOut]
 
 
-class ItemOut(Schema):
+class DsrHoldingOut(Schema):
     kind: str
     id: str
     relation: str
     detail: str
 
 
-class SubjectOut(Schema):
+class DsrSubjectOut(Schema):
     subject: UUID
     status: str
     confirmed: bool
@@ -135,10 +135,10 @@ class SubjectOut(Schema):
     confirmed_at: datetime.datetime | None
     matched: list[str]
     counts: dict[str, int]
-    holdings: list[ItemOut]
+    holdings: list[DsrHoldingOut]
 
 
-class StepOut(Schema):
+class DsrStepOut(Schema):
     at: datetime.datetime
     by: str
     step: str
@@ -148,17 +148,17 @@ class StepOut(Schema):
     detail: dict[str, Any]
 
 
-class RequestDetail(RequestOut):
+class DsrRequestDetail(DsrRequestOut):
     identifiers: dict[str, str] | None
-    steps: list[StepOut]
-    subjects: list[SubjectOut]
+    steps: list[DsrStepOut]
+    subjects: list[DsrSubjectOut]
 
 
-class LocatedOut(Schema):
-    subjects: list[SubjectOut]
+class DsrLocatedOut(Schema):
+    subjects: list[DsrSubjectOut]
 
 
-class PlanOut(Schema):
+class DsrPlanOut(Schema):
     needed: bool
     plan: dict[str, Any] | None
 
@@ -187,7 +187,7 @@ def _done(dsr: Request) -> dict:
 
 @router.get(
     "/requests",
-    response={200: RequestPage, 400: ErrorOut},
+    response={200: DsrRequestPage, 400: ErrorOut},
     auth=DPO,
     summary="List requests by deadline",
 )
@@ -220,9 +220,12 @@ def list_requests(
 
 
 @router.post(
-    "/requests", response={201: RequestOut, 400: ErrorOut}, auth=DPO, summary="Register a request"
+    "/requests",
+    response={201: DsrRequestOut, 400: ErrorOut},
+    auth=DPO,
+    summary="Register a request",
 )
-def create_request(request, payload: RequestIn):
+def create_request(request, payload: DsrRequestIn):
     """Register a request received from a person: its kind, how they identified
     themselves and their identifiers (sealed); the deadline is one month on."""
     data = payload.dict()
@@ -243,7 +246,7 @@ def create_request(request, payload: RequestIn):
 
 @router.get(
     "/requests/{request_id}",
-    response=RequestDetail,
+    response=DsrRequestDetail,
     auth=DPO,
     summary="Read a request: identifiers, steps, located subjects and their holdings",
 )
@@ -264,11 +267,11 @@ def _act(request, request_id: int, do) -> Status:
 
 @router.post(
     "/requests/{request_id}/verify",
-    response={200: RequestOut, 400: ErrorOut},
+    response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Record how the requester was verified",
 )
-def verify_request(request, request_id: int, payload: VerifyIn):
+def verify_request(request, request_id: int, payload: DsrVerifyIn):
     """`method`: one of email_link, identity_document, bankid, known_details, in_person, other."""
     return _act(
         request,
@@ -279,11 +282,11 @@ def verify_request(request, request_id: int, payload: VerifyIn):
 
 @router.post(
     "/requests/{request_id}/assign",
-    response={200: RequestOut, 400: ErrorOut},
+    response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Assign a request to a DPO",
 )
-def assign_request(request, request_id: int, payload: AssignIn):
+def assign_request(request, request_id: int, payload: DsrAssignIn):
     """`assignee`: a user id of a DPO, or null for nobody."""
     user = None
     if payload.assignee is not None:
@@ -299,11 +302,11 @@ def assign_request(request, request_id: int, payload: AssignIn):
 
 @router.post(
     "/requests/{request_id}/locate",
-    response={200: LocatedOut, 400: ErrorOut},
+    response={200: DsrLocatedOut, 400: ErrorOut},
     auth=DPO,
     summary="Locate the requester and link the subjects found as candidates",
 )
-def locate_request(request, request_id: int, payload: LocateIn | None = None):
+def locate_request(request, request_id: int, payload: DsrLocateIn | None = None):
     """Without a body, by the request's own identifiers; each match becomes a candidate."""
     dsr = _request(request_id)
     given = {k: v for k, v in (payload.dict() if payload else {}).items() if v}
@@ -316,11 +319,11 @@ def locate_request(request, request_id: int, payload: LocateIn | None = None):
 
 @router.post(
     "/requests/{request_id}/confirm",
-    response={200: RequestOut, 400: ErrorOut},
+    response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Confirm located subjects as the requester",
 )
-def confirm_subjects(request, request_id: int, payload: ConfirmIn):
+def confirm_subjects(request, request_id: int, payload: DsrConfirmIn):
     """Only confirmed subjects are released or erased."""
     return _act(
         request, request_id, lambda actor, dsr: register.confirm(actor, dsr, payload.subjects)
@@ -329,11 +332,11 @@ def confirm_subjects(request, request_id: int, payload: ConfirmIn):
 
 @router.post(
     "/requests/{request_id}/extend",
-    response={200: RequestOut, 400: ErrorOut},
+    response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Extend the deadline once (1 or 2 months)",
 )
-def extend_request(request, request_id: int, payload: ExtendIn):
+def extend_request(request, request_id: int, payload: DsrExtendIn):
     """The person must have been told of the extension and its reason within the first month."""
     return _act(
         request,
@@ -346,39 +349,39 @@ def extend_request(request, request_id: int, payload: ExtendIn):
 
 @router.post(
     "/requests/{request_id}/wait",
-    response={200: RequestOut, 400: ErrorOut},
+    response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Mark a request as waiting on the requester",
 )
-def wait_request(request, request_id: int, payload: NoteIn | None = None):
+def wait_request(request, request_id: int, payload: DsrNoteIn | None = None):
     note = payload.note if payload else ""
     return _act(request, request_id, lambda actor, dsr: register.wait(actor, dsr, note=note))
 
 
 @router.post(
     "/requests/{request_id}/resume",
-    response={200: RequestOut, 400: ErrorOut},
+    response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Take up a request that waited on the requester",
 )
-def resume_request(request, request_id: int, payload: NoteIn | None = None):
+def resume_request(request, request_id: int, payload: DsrNoteIn | None = None):
     note = payload.note if payload else ""
     return _act(request, request_id, lambda actor, dsr: register.resume(actor, dsr, note=note))
 
 
 @router.post(
     "/requests/{request_id}/refuse",
-    response={200: RequestOut, 400: ErrorOut},
+    response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Refuse a request, with the reason",
 )
-def refuse_request(request, request_id: int, payload: ReasonIn):
+def refuse_request(request, request_id: int, payload: DsrReasonIn):
     return _act(request, request_id, lambda actor, dsr: register.refuse(actor, dsr, payload.reason))
 
 
 @router.get(
     "/requests/{request_id}/plan",
-    response=PlanOut,
+    response=DsrPlanOut,
     auth=DPO,
     summary="Show what fulfilling the request would do",
 )
@@ -392,7 +395,7 @@ def plan_request(request, request_id: int):
 
 @router.post(
     "/requests/{request_id}/fulfil",
-    response={200: RequestOut, 400: ErrorOut},
+    response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Fulfil the request and record its outcome",
 )
@@ -407,10 +410,10 @@ def fulfil_request(request, request_id: int):
 
 @router.post(
     "/requests/{request_id}/close",
-    response={200: RequestOut, 400: ErrorOut},
+    response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Close a request answered another way",
 )
-def close_request(request, request_id: int, payload: NoteIn | None = None):
+def close_request(request, request_id: int, payload: DsrNoteIn | None = None):
     note = payload.note if payload else ""
     return _act(request, request_id, lambda actor, dsr: register.close(actor, dsr, note=note))
