@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from functools import reduce
 from uuid import UUID
@@ -86,9 +87,13 @@ def holdings(subject_ids: Iterable[UUID]) -> dict[UUID, list[Item]]:
     found: dict[UUID, list[Item]] = {s: [] for s in ids}
     if not ids:
         return found
-    for fn in HOLDERS.values():
-        for subject, items in fn(ids).items():
-            found[subject].extend(items)
+    token = _shared.set({})
+    try:
+        for fn in HOLDERS.values():
+            for subject, items in fn(ids).items():
+                found[subject].extend(items)
+    finally:
+        _shared.reset(token)
     for items in found.values():
         items.sort(key=_order)
     return found
@@ -226,6 +231,20 @@ def locate(actor: Actor, identifiers: Mapping[str, object]) -> Located:
 
 # -- the holders of the CRM's own records --------------------------------------------
 
+# Lookups several holders need (the people's contacts, the activities naming them) are
+# made once per `holdings()` call and shared.
+_shared: ContextVar[dict | None] = ContextVar("lethe_locate_shared", default=None)
+
+
+def _once(name: str, subject_ids: set[UUID], compute: Callable[[], list]) -> list:
+    memo = _shared.get()
+    if memo is None:
+        return compute()
+    key = (name, frozenset(subject_ids))
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
 
 def _grouped(rows, make: Callable[..., Item]) -> dict[UUID, list[Item]]:
     """Group (subject, *rest) rows into items per subject."""
@@ -235,42 +254,60 @@ def _grouped(rows, make: Callable[..., Item]) -> dict[UUID, list[Item]]:
     return result
 
 
-def _contacts(subject_ids: set[UUID]):
+def _contact_rows(subject_ids: set[UUID]) -> list[tuple[UUID, int, str, object]]:
+    """Return (subject, contact id, source, obtained at) of the people's contacts."""
     from lethe.contacts.models import Contact
 
-    return Contact.objects.filter(subject_id__in=subject_ids)
+    return _once(
+        "contacts",
+        subject_ids,
+        lambda: list(
+            Contact.objects.filter(subject_id__in=subject_ids).values_list(
+                "subject_id", "pk", "source", "obtained_at"
+            )
+        ),
+    )
+
+
+def _contact_ids(subject_ids: set[UUID]) -> dict[int, UUID]:
+    return {pk: subject for subject, pk, _, _ in _contact_rows(subject_ids)}
 
 
 @holder("contact")
 def contact_records(subject_ids):
     """The person's contact record."""
-    rows = _contacts(subject_ids).values_list("subject_id", "pk")
-    return _grouped(rows, lambda pk: Item("contact", str(pk), "owner-of-record"))
+    return _grouped(
+        ((s, pk) for s, pk, _, _ in _contact_rows(subject_ids)),
+        lambda pk: Item("contact", str(pk), "owner-of-record"),
+    )
 
 
 @holder("source")
 def import_sources(subject_ids):
     """Where the person's data came from (Art. 14 and 15(1)(g)) and when."""
-    rows = _contacts(subject_ids).values_list("subject_id", "pk", "source", "obtained_at")
     return _grouped(
-        rows,
+        _contact_rows(subject_ids),
         lambda pk, source, obtained: Item(
             "source", str(pk), source, obtained.isoformat() if obtained else ""
         ),
     )
 
 
-def _vault_fields(subject_ids):
+def _vault_fields(subject_ids) -> list[tuple[UUID, str, str]]:
     """Return (subject, scope, field) of every personal value the subjects have.
 
     Asked from the subject's side: which fields exist, never their ciphertexts.
     """
     from lethe.vault.models import Subject
 
-    return (
-        Subject.objects.filter(pk__in=subject_ids, values__isnull=False)
-        .values_list("pk", "values__scope", "values__field")
-        .order_by()
+    return _once(
+        "fields",
+        subject_ids,
+        lambda: list(
+            Subject.objects.filter(pk__in=subject_ids, values__isnull=False)
+            .values_list("pk", "values__scope", "values__field")
+            .order_by()
+        ),
     )
 
 
@@ -292,11 +329,12 @@ def custom_fields(subject_ids):
         [r for r in _vault_fields(subject_ids) if r[2].startswith("cf.")],
         lambda scope, field: Item("custom_field", field, "owner-of-record", scope),
     )
-    contacts = dict(_contacts(subject_ids).values_list("pk", "subject_id"))
-    for pk, object_id, key in CustomValue.objects.filter(
-        field__entity="contact", object_id__in=list(contacts)
-    ).values_list("pk", "object_id", "field__key"):
-        result[contacts[object_id]].append(Item("custom_field", str(pk), "contact-field", key))
+    contacts = _contact_ids(subject_ids)
+    if contacts:
+        for pk, object_id, key in CustomValue.objects.filter(
+            field__entity="contact", object_id__in=list(contacts)
+        ).values_list("pk", "object_id", "field__key"):
+            result[contacts[object_id]].append(Item("custom_field", str(pk), "contact-field", key))
     return result
 
 
@@ -305,10 +343,16 @@ def deals(subject_ids):
     """Deals the person's contact is part of, with their role in each."""
     from lethe.deals.models import DealContact
 
-    rows = DealContact.objects.filter(contact__subject_id__in=subject_ids).values_list(
-        "contact__subject_id", "deal_id", "role"
+    contacts = _contact_ids(subject_ids)
+    if not contacts:
+        return {}
+    rows = DealContact.objects.filter(contact_id__in=list(contacts)).values_list(
+        "contact_id", "deal_id", "role"
     )
-    return _grouped(rows, lambda deal, role: Item("deal", str(deal), "deal-contact", role))
+    return _grouped(
+        ((contacts[c], d, r) for c, d, r in rows),
+        lambda deal, role: Item("deal", str(deal), "deal-contact", role),
+    )
 
 
 def _activity_links(subject_ids) -> list[tuple[UUID, int, str, str]]:
@@ -319,16 +363,25 @@ def _activity_links(subject_ids) -> list[tuple[UUID, int, str, str]]:
     """
     from lethe.activities.models import Activity, ActivityMention, ActivityParticipant
 
-    own = Activity.objects.filter(contact__subject_id__in=subject_ids).values_list(
-        "contact__subject_id", "pk", "kind"
-    )
-    links = [(s, pk, "owner-of-record", kind) for s, pk, kind in own]
-    for model, relation in ((ActivityParticipant, "participant"), (ActivityMention, "mention")):
-        rows = model.objects.filter(subject_id__in=subject_ids).values_list(
-            "subject_id", "activity_id", "activity__kind"
-        )
-        links += [(s, pk, relation, kind) for s, pk, kind in rows]
-    return links
+    def compute():
+        contacts = _contact_ids(subject_ids)
+        links = []
+        if contacts:
+            own = Activity.objects.filter(contact_id__in=list(contacts)).values_list(
+                "contact_id", "pk", "kind"
+            )
+            links = [(contacts[c], pk, "owner-of-record", kind) for c, pk, kind in own]
+        for model, relation in (
+            (ActivityParticipant, "participant"),
+            (ActivityMention, "mention"),
+        ):
+            rows = model.objects.filter(subject_id__in=subject_ids).values_list(
+                "subject_id", "activity_id", "activity__kind"
+            )
+            links += [(s, pk, relation, kind) for s, pk, kind in rows]
+        return links
+
+    return _once("activities", subject_ids, compute)
 
 
 @holder("activity")
@@ -397,7 +450,9 @@ def record_history(subject_ids):
     """Changes of business fields of the person's contact record."""
     from lethe.core.models import Change
 
-    contacts = dict(_contacts(subject_ids).values_list("pk", "subject_id"))
+    contacts = _contact_ids(subject_ids)
+    if not contacts:
+        return {}
     rows = Change.objects.filter(record_kind="contact", record_id__in=list(contacts)).values_list(
         "record_id", "pk", "field"
     )
