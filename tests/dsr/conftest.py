@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 import pytest
@@ -17,10 +16,9 @@ from lethe.contacts.models import Contact
 from lethe.customfields.models import CustomField, CustomValue
 from lethe.deals.actions import set_contacts
 from lethe.deals.models import Deal, Stage
-from lethe.dsr import fulfilment
+from lethe.dsr import fulfilment, register
 from lethe.vault import gate
 from lethe.vault.policy import Actor, Purpose, Role
-from tests.conftest import ALL
 from tests.helpers import client_with
 
 SYSTEM = Actor.system("tests")
@@ -117,17 +115,7 @@ def handled():
     calls = []
 
     def handler(actor, request):
-        calls.append(
-            (
-                actor.case,
-                sorted(
-                    str(s)
-                    for s in request.subjects.values_list("subject_id", flat=True).filter(
-                        confirmed=True
-                    )
-                ),
-            )
-        )
+        calls.append((actor.case, [str(s) for s in register.confirmed_subjects(request)]))
         return {"report": f"test-{request.pk}"}
 
     previous = fulfilment.HANDLERS.get("access")
@@ -137,12 +125,3 @@ def handled():
         fulfilment.HANDLERS.pop("access", None)
     else:
         fulfilment.HANDLERS["access"] = previous
-
-
-def today() -> datetime.date:
-    from django.utils import timezone
-
-    return timezone.localdate()
-
-
-pytestmark = pytest.mark.django_db(databases=ALL)
