@@ -60,9 +60,10 @@ MODELS = (Company, Contact, Deal, Activity, User, RoleGrant)
 
 @pytest.fixture
 def seeded():
-    """Return a client for a user holding sales and auditor, with one record of each kind."""
+    """Return a client for a user holding sales, auditor and dpo, with one record of each kind."""
     client, user = client_with("sales", "injection", fresh=True)
     RoleGrant.objects.create(user=user, role=Role.AUDITOR)
+    RoleGrant.objects.create(user=user, role=Role.DPO)  # the request register's lists
     company = post(client, "/api/v1/companies", {"name": "Alfa AB", "tags": ["gold"]}).json()
     contact = post(
         client,
