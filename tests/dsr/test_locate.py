@@ -132,12 +132,23 @@ def test_holders_cost_the_same_queries_for_one_subject_as_for_many(world, people
         create_contact(SYSTEM, "customer_relationship", p, {}).subject_id
         for p in people(6, seed=62)
     ]
+    locate.index_audit_log()  # the audit index catches up with the log once
     with CaptureQueriesContext(connection) as one:
         locate.holdings([world.contact.subject_id])
     with CaptureQueriesContext(connection) as many:
         locate.holdings([world.contact.subject_id, world.other_contact.subject_id, *more])
     assert len(many) == len(one)
     assert len(one) <= 2 * len(locate.HOLDERS)
+
+
+def test_the_audit_index_catches_up_with_the_log_and_then_reads_only_new_events(world, case):
+    assert locate.index_audit_log() > 0
+    assert locate.index_audit_log() == 0
+    gate.read(case, [world.contact.subject_id], "data_subject_request")  # one more event
+    assert locate.index_audit_log() == 1
+    newest = AuditEvent.objects.order_by("-seq").first()
+    items = locate.holdings([world.contact.subject_id])[world.contact.subject_id]
+    assert locate.Item("audit_event", str(newest.seq), "subject", "read") in items
 
 
 def test_a_new_holder_is_asked_too_and_can_be_taken_away(world):

@@ -23,6 +23,7 @@ from functools import reduce
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 
 from lethe.vault import fields, gate, normalize
@@ -478,24 +479,54 @@ def requests(subject_ids):
     )
 
 
+INDEX_BATCH = 5000
+
+
+def index_audit_log() -> int:
+    """Add the audit events logged since the last call to the subject index; return how many.
+
+    Runs at the start of every audit look-up, so it usually has a few events to add;
+    the first run after installing reads the whole log once. Safe to run concurrently:
+    rows are unique per subject and event, and the mark only moves forward.
+    """
+    from lethe.audit.models import AuditEvent
+    from lethe.dsr.models import AuditIndexMark, AuditSubject
+
+    mark, _ = AuditIndexMark.objects.get_or_create(pk=1)
+    last, added = mark.seq, 0
+    while True:
+        rows = list(
+            AuditEvent.objects.filter(seq__gt=last)
+            .order_by("seq")
+            .values_list("seq", "subjects")[:INDEX_BATCH]
+        )
+        if not rows:
+            return added
+        links = []
+        for seq, subjects in rows:
+            for text in subjects or ():
+                try:
+                    links.append(AuditSubject(event_id=seq, subject=UUID(str(text))))
+                except ValueError:
+                    continue  # not a pseudonym: nothing to find it by
+        last = rows[-1][0]
+        with transaction.atomic():
+            AuditSubject.objects.bulk_create(links, ignore_conflicts=True)
+            AuditIndexMark.objects.filter(pk=1, seq__lt=last).update(seq=last)
+        added += len(rows)
+
+
 @holder("audit_event")
 def audit_events(subject_ids):
     """Audit events about the person (their pseudonym is in the event's subjects).
 
-    The subjects are stored as a JSON list; a pseudonym is a fixed-format UUID, so a
-    quoted match is exact on SQLite and PostgreSQL alike. No index serves it: this
-    holder reads the whole log (see docs/data-subject-requests.md).
+    Looked up in the subject index of the log (`index_audit_log`), brought up to date
+    first, in one indexed query joined to the log.
     """
-    from lethe.audit.models import AuditEvent
+    from lethe.dsr.models import AuditSubject
 
-    wanted = {f'"{s}"': s for s in subject_ids}
-    query = reduce(lambda q, text: q | Q(subjects__icontains=text), wanted, Q())
-    result: dict[UUID, list[Item]] = defaultdict(list)
-    for seq, action, listed in AuditEvent.objects.filter(query).values_list(
-        "seq", "action", "subjects"
-    ):
-        for text in listed:
-            subject = wanted.get(f'"{text}"')
-            if subject is not None:
-                result[subject].append(Item("audit_event", str(seq), "subject", action))
-    return result
+    index_audit_log()
+    rows = AuditSubject.objects.filter(subject__in=subject_ids).values_list(
+        "subject", "event_id", "event__action"
+    )
+    return _grouped(rows, lambda seq, action: Item("audit_event", str(seq), "subject", action))
