@@ -64,6 +64,17 @@ def test_what_each_subject_matched_on_is_told(world, case):
     }
 
 
+def test_a_name_matches_whole_words_in_any_order_across_first_and_last_name(world, case):
+    first, last = world.person["first_name"], world.person["last_name"]
+    subject = world.contact.subject_id
+    assert list(locate.subjects(case, {"name": f"{last}, {first}"})) == [subject]
+    assert list(locate.subjects(case, {"name": last.upper()})) == [subject]
+    assert locate.subjects(case, {"name": f"{first} {last[:-1]}"}) == {}  # no prefixes
+    before = AuditEvent.objects.count()
+    gate.find_name(case, f"{first} {last}", "data_subject_request", identify=True)
+    assert AuditEvent.objects.count() == before + 1
+
+
 def test_a_name_at_another_company_or_an_unknown_identifier_finds_nobody(world, case):
     assert locate.subjects(case, {"name": _name(world.person), "company": "Annat AB"}) == {}
     assert locate.subjects(case, {"email": "nobody.here@example.org"}) == {}

@@ -19,7 +19,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
-from functools import reduce
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -190,11 +189,10 @@ def _find(actor: Actor, field: str, value: str) -> list[UUID]:
 
 def _by_name(actor: Actor, name: str) -> set[UUID]:
     """Return the subjects whose first and last names hold every word of `name`."""
-    per_word = [
-        set(_find(actor, "first_name", word)) | set(_find(actor, "last_name", word))
-        for word in normalize.name_tokens(name)
-    ]
-    return reduce(set.intersection, per_word) if per_word else set()
+    try:
+        return set(gate.find_name(actor, name, PURPOSE, identify=True))
+    except InvalidField as exc:
+        raise _invalid("name", exc.message) from None
 
 
 def _at_company(candidates: set[UUID], company: str) -> set[UUID]:

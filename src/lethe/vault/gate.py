@@ -466,6 +466,74 @@ def match(
     return found
 
 
+def find_name(
+    actor: Actor,
+    query: str,
+    purpose: Purpose,
+    *,
+    field_names: tuple[str, ...] = ("first_name", "last_name"),
+    identify: bool = False,
+) -> list[UUID]:
+    """Return the subjects whose names hold every word of `query` as a whole word.
+
+    Each word may be in any of the name fields ("Anna Berg" finds a first name Anna
+    and a last name Berg). The blind indexes of the words are intersected before
+    anything is decrypted, so only true candidates are opened: one index query per
+    word, one for the values, one audit event. `identify` as for `find`.
+    """
+    fields_ = [fields.get(name) for name in field_names]
+    if any(f.index is not Index.NAME for f in fields_):
+        raise InvalidField(field_names[0], "is not a name")
+    words = normalize.name_tokens(query)
+    if not words:
+        raise InvalidField("name", "enter at least one letter or digit")
+    terms = {f"w:{word}" for word in words}
+    indexer = blind.indexer()
+    with transaction.atomic():
+        candidates: set[UUID] | None = None
+        for term in sorted(terms):
+            found = set(
+                BlindIndex.objects.filter(
+                    field__in=field_names,
+                    index=Index.NAME.value,
+                    value=indexer.value(Index.NAME, term),
+                ).values_list("subject_id", flat=True)
+            )
+            candidates = found if candidates is None else candidates & found
+            if not candidates:
+                break
+        candidates = candidates or set()
+        if Role.SYSTEM in actor.roles or (identify and may_identify(actor, purpose)):
+            permitted = set(candidates)  # which subjects match, never their values
+        else:
+            decision = Decision(actor, purpose, DEFAULT_SCOPE, candidates)
+            permitted = {s for s in candidates if Category.NAME in decision.allowed(s)}
+        rows = _values(list(permitted), DEFAULT_SCOPE) if permitted else []
+        data_keys = keys.unwrap_many({(s, DEFAULT_SCOPE) for s in permitted})
+        held: dict[UUID, set[str]] = {}
+        for subject, name, ciphertext in rows:
+            key = data_keys.get((subject, DEFAULT_SCOPE))
+            if name not in field_names or key is None:
+                continue
+            value = _open(key, subject, DEFAULT_SCOPE, name, ciphertext)
+            held.setdefault(subject, set()).update(fields.get(name).index_terms(value))
+        matches = sorted(s for s, found in held.items() if terms <= found)
+        log.record(
+            actor,
+            Action.SEARCH,
+            subjects=matches,
+            categories=[Category.NAME],
+            purpose=purpose,
+            detail={
+                "field": "name",
+                "words": len(terms),
+                "matches": len(matches),
+                "withheld": len(candidates) - len(permitted),
+            },
+        )
+    return matches
+
+
 @dataclass(frozen=True)
 class OldValue:
     """A replaced personal value: when, by whom, and the value as the actor may see it."""
