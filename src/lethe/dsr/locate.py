@@ -4,8 +4,8 @@ Two halves:
 
 - `subjects(actor, identifiers)` finds the subjects that match the requester's
   identifiers (e-mail, phone, identity number, name with or without company) through
-  the blind indexes: `gate.find` with `identify=True`, which tells a DPO inside an
-  open case the pseudonyms of every match (never a value), audited.
+  the blind indexes: `gate.find` and `gate.find_name` with `identify=True`, which tell
+  a DPO inside an open case the pseudonyms of every match (never a value), audited.
 - `holdings(subject_ids)` lists, per subject, the records that hold or name them, as
   `Item`s (kind, id, relation, detail): ids and names of fields, never plaintext.
   Each kind of record has a holder, registered with `@holder(kind)`; a holder gets the
@@ -184,7 +184,7 @@ def _find(actor: Actor, field: str, value: str) -> list[UUID]:
     try:
         return gate.find(actor, field, value, PURPOSE, identify=True)
     except InvalidField as exc:
-        raise _invalid(field if field in IDENTIFIERS else "name", exc.message) from None
+        raise _invalid(field, exc.message) from None
 
 
 def _by_name(actor: Actor, name: str) -> set[UUID]:
