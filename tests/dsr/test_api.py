@@ -16,7 +16,7 @@ from tests.helpers import client_with, post
 
 pytestmark = pytest.mark.django_db(databases=ALL)
 
-URL = "/api/v1/dsr/requests"
+URL = "/api/v1/dsr"
 
 
 def _create(client, world, **extra):

@@ -186,7 +186,7 @@ def _done(dsr: Request) -> dict:
 
 
 @router.get(
-    "/requests",
+    "",
     response={200: DsrRequestPage, 400: ErrorOut},
     auth=DPO,
     summary="List requests by deadline",
@@ -220,7 +220,7 @@ def list_requests(
 
 
 @router.post(
-    "/requests",
+    "",
     response={201: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Register a request",
@@ -245,7 +245,7 @@ def create_request(request, payload: DsrRequestIn):
 
 
 @router.get(
-    "/requests/{request_id}",
+    "/{request_id}",
     response=DsrRequestDetail,
     auth=DPO,
     summary="Read a request: identifiers, steps, located subjects and their holdings",
@@ -266,7 +266,7 @@ def _act(request, request_id: int, do) -> Status:
 
 
 @router.post(
-    "/requests/{request_id}/verify",
+    "/{request_id}/verify",
     response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Record how the requester was verified",
@@ -281,7 +281,7 @@ def verify_request(request, request_id: int, payload: DsrVerifyIn):
 
 
 @router.post(
-    "/requests/{request_id}/assign",
+    "/{request_id}/assign",
     response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Assign a request to a DPO",
@@ -301,7 +301,7 @@ def assign_request(request, request_id: int, payload: DsrAssignIn):
 
 
 @router.post(
-    "/requests/{request_id}/locate",
+    "/{request_id}/locate",
     response={200: DsrLocatedOut, 400: ErrorOut},
     auth=DPO,
     summary="Locate the requester and link the subjects found as candidates",
@@ -318,7 +318,7 @@ def locate_request(request, request_id: int, payload: DsrLocateIn | None = None)
 
 
 @router.post(
-    "/requests/{request_id}/confirm",
+    "/{request_id}/confirm",
     response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Confirm located subjects as the requester",
@@ -331,7 +331,7 @@ def confirm_subjects(request, request_id: int, payload: DsrConfirmIn):
 
 
 @router.post(
-    "/requests/{request_id}/extend",
+    "/{request_id}/extend",
     response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Extend the deadline once (1 or 2 months)",
@@ -348,7 +348,7 @@ def extend_request(request, request_id: int, payload: DsrExtendIn):
 
 
 @router.post(
-    "/requests/{request_id}/wait",
+    "/{request_id}/wait",
     response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Mark a request as waiting on the requester",
@@ -359,7 +359,7 @@ def wait_request(request, request_id: int, payload: DsrNoteIn | None = None):
 
 
 @router.post(
-    "/requests/{request_id}/resume",
+    "/{request_id}/resume",
     response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Take up a request that waited on the requester",
@@ -370,7 +370,7 @@ def resume_request(request, request_id: int, payload: DsrNoteIn | None = None):
 
 
 @router.post(
-    "/requests/{request_id}/refuse",
+    "/{request_id}/refuse",
     response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Refuse a request, with the reason",
@@ -380,7 +380,7 @@ def refuse_request(request, request_id: int, payload: DsrReasonIn):
 
 
 @router.get(
-    "/requests/{request_id}/plan",
+    "/{request_id}/plan",
     response=DsrPlanOut,
     auth=DPO,
     summary="Show what fulfilling the request would do",
@@ -394,7 +394,7 @@ def plan_request(request, request_id: int):
 
 
 @router.post(
-    "/requests/{request_id}/fulfil",
+    "/{request_id}/fulfil",
     response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Fulfil the request and record its outcome",
@@ -409,7 +409,7 @@ def fulfil_request(request, request_id: int):
 
 
 @router.post(
-    "/requests/{request_id}/close",
+    "/{request_id}/close",
     response={200: DsrRequestOut, 400: ErrorOut},
     auth=DPO,
     summary="Close a request answered another way",
