@@ -11,6 +11,7 @@ import uuid
 import pytest
 from django.test import Client
 from django.urls import get_resolver
+from django.utils import timezone
 
 from lethe.accounts import tokens
 from lethe.accounts.access import PUBLIC, SIGNED_IN
@@ -61,6 +62,7 @@ NEW_PURPOSE = {
     "provision": "Voluntary.",
 }
 FINANCE = frozenset({Role.FINANCE})
+DSR_IDS = ("dsr_request", "dsr_page", "dsr_refuse", "dsr_close", "dsr_page_close")
 
 
 # url name -> (method, path, rule, JSON body, status when allowed). Requests run in this
@@ -309,6 +311,81 @@ MATRIX = {
         200,
     ),
     "api:delete_team": ("delete", "/api/v1/teams/{team}", ADMIN, None, 204),
+    # Data-subject requests: the register (the dsr-register branch). Every row gives the
+    # same status whether it runs after the rows before it or alone (tests/security).
+    "console:home": ("get", "/console/", DPO, None, 200),
+    "console:requests": ("get", "/console/requests/", DPO, None, 200),
+    "console:request-new": ("get", "/console/requests/new/", DPO, None, 200),
+    "console:request": ("get", "/console/requests/{dsr_page}/", DPO, None, 200),
+    "console:verify": (
+        "post",
+        "/console/requests/{dsr_page}/verify/",
+        DPO,
+        {"method": "bankid"},
+        303,
+    ),
+    "console:assign": ("post", "/console/requests/{dsr_page}/assign/", DPO, {}, 303),
+    "console:locate": ("post", "/console/requests/{dsr_page}/locate/", DPO, {}, 303),
+    "console:confirm": ("post", "/console/requests/{dsr_page}/confirm/", DPO, {}, 400),
+    "console:extend": (
+        "post",
+        "/console/requests/{dsr_page}/extend/",
+        DPO,
+        {"months": "1", "reason": "Matrix", "told_on": "{today}"},
+        303,
+    ),
+    "console:resume": ("post", "/console/requests/{dsr_page}/resume/", DPO, {}, 400),  # not waiting
+    "console:wait": ("post", "/console/requests/{dsr_page}/wait/", DPO, {}, 303),
+    "console:refuse": ("post", "/console/requests/{dsr_page}/refuse/", DPO, {}, 400),  # no reason
+    "console:fulfil": ("get", "/console/requests/{dsr_page}/fulfil/", DPO, None, 200),
+    "console:close": ("post", "/console/requests/{dsr_page_close}/close/", DPO, {}, 303),
+    "console:enter-case": ("post", "/console/requests/{dsr_page}/case/", DPO, None, 303),
+    "console:leave-case": ("post", "/console/case/leave/", DPO, None, 303),
+    "api:list_requests": ("get", "/api/v1/dsr", DPO, None, 200),
+    "api:create_request": (
+        "post",
+        "/api/v1/dsr",
+        DPO,
+        {"kind": "access", "identified_by": "email", "email": "matrix@example.org"},
+        201,
+    ),
+    "api:read_request": ("get", "/api/v1/dsr/{dsr_request}", DPO, None, 200),
+    "api:verify_request": (
+        "post",
+        "/api/v1/dsr/{dsr_request}/verify",
+        DPO,
+        {"method": "bankid"},
+        200,
+    ),
+    "api:assign_request": ("post", "/api/v1/dsr/{dsr_request}/assign", DPO, {}, 200),
+    "api:locate_request": ("post", "/api/v1/dsr/{dsr_request}/locate", DPO, {}, 200),
+    "api:confirm_subjects": (
+        "post",
+        "/api/v1/dsr/{dsr_request}/confirm",
+        DPO,
+        {"subjects": []},
+        400,
+    ),
+    "api:extend_request": (
+        "post",
+        "/api/v1/dsr/{dsr_request}/extend",
+        DPO,
+        {"months": 1, "reason": "Matrix", "told_on": "{today}"},
+        200,
+    ),
+    "api:resume_request": ("post", "/api/v1/dsr/{dsr_request}/resume", DPO, {}, 400),
+    "api:wait_request": ("post", "/api/v1/dsr/{dsr_request}/wait", DPO, {}, 200),
+    "api:plan_request": ("get", "/api/v1/dsr/{dsr_request}/plan", DPO, None, 200),
+    # Nobody is confirmed (and the request waits): nothing to fulfil.
+    "api:fulfil_request": ("post", "/api/v1/dsr/{dsr_request}/fulfil", DPO, None, 400),
+    "api:refuse_request": (
+        "post",
+        "/api/v1/dsr/{dsr_refuse}/refuse",
+        DPO,
+        {"reason": "Matrix"},
+        200,
+    ),
+    "api:close_request": ("post", "/api/v1/dsr/{dsr_close}/close", DPO, {}, 200),
     # Authentication hardening (the auth branch).
     "account:two-factor": ("get", "/account/two-factor/", SIGNED_IN, None, 200),
     "account:verify": ("get", "/account/verify/", SIGNED_IN, None, 200),
@@ -509,6 +586,7 @@ IDS = (
     "glass",
     "manual_entry",
     "spare_entry",
+    *DSR_IDS,
 )
 
 
@@ -533,6 +611,16 @@ def manual_entry(owner: User) -> ManualEntry:
     )
     entry.purposes.add(PurposeRecord.objects.get(key="customer_relationship"))
     return entry
+
+
+def dsr_ids() -> dict:
+    """Return open requests for the data-subject request rows, and today for their bodies."""
+    system = Actor.system("tests")
+    ids = {
+        name: register.open_request(system, "access", "email", {"email": f"{name}@example.org"}).pk
+        for name in DSR_IDS
+    }
+    return {**ids, "today": timezone.localdate().isoformat()}
 
 
 def url_names():
@@ -664,6 +752,7 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     ids.update(rights_ids(contact))
     ids.update(glass=glass_of_another_dpo(system))
     ids.update(manual_entry=manual_entry(member).pk, spare_entry=manual_entry(member).pk)
+    ids.update(dsr_ids())
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
         path = path.format_map(ids)

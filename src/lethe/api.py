@@ -14,6 +14,7 @@ from lethe.contacts.api import router as contacts_router
 from lethe.core.api_errors import ErrorOut
 from lethe.customfields.api import router as customfields_router
 from lethe.deals.api import router as deals_router
+from lethe.dsr.api import router as dsr_router
 from lethe.dsr.breakglass_api import router as break_glass_router
 from lethe.dsr.exports_api import router as dsr_exports_router
 from lethe.dsr.rights_api import router as dsr_rights_router
@@ -107,3 +108,4 @@ api.add_router("/break-glass", break_glass_router)
 api.add_router("/purposes", purposes_router)
 api.add_router("/data-map", datamap_router)
 api.add_router("/holds", holds_router)
+api.add_router("/dsr", dsr_router)

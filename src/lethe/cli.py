@@ -21,6 +21,8 @@ COMMANDS = [
     ("worker", "run background jobs from the database queue (retention, export expiry)"),
     ("portal purge", "delete the self-service portal's expired links and what they sealed"),
     ("ropa export", "records of processing (Art. 30) as --format csv|json|pdf [--output FILE]"),
+    ("subject find", "find people by e-mail, phone, identity number or name (as a DPO)"),
+    ("dsr", "data-subject requests: open, list, show, locate, extend, plan, fulfil, close"),
 ]
 
 # Commands that run before key files or a marked database exist.

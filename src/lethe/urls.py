@@ -48,6 +48,7 @@ urlpatterns = [
     path("settings/", include("lethe.accounts.urls")),
     path("deals/", include("lethe.deals.urls")),
     path("holds/", include("lethe.holds.urls")),
+    path("console/", include("lethe.dsr.urls")),
     path("imports/", include("lethe.imports.urls")),
     path("portal/", include("lethe.portal.urls")),
     path("search/", include("lethe.search.urls")),

@@ -187,7 +187,3 @@ def everything(people):
 
 def full_name(person: dict) -> str:
     return f"{person['first_name']} {person['last_name']}"
-
-
-# The erasure tests' world (a person with everything, and an erasure request).
-from tests.dsr.erasure_fixtures import world  # noqa: E402, F401

@@ -18,7 +18,7 @@ from lethe.deals.models import Deal, Stage
 from lethe.retention.models import Policy as RetentionPolicy
 from lethe.vault.policy import Actor, Purpose
 from tests.dsr.rights_ids import rights_ids
-from tests.test_access_matrix import MATRIX, STAGE, glass_of_another_dpo, manual_entry
+from tests.test_access_matrix import MATRIX, STAGE, dsr_ids, glass_of_another_dpo, manual_entry
 
 SYSTEM = Actor.system("tests")
 UNSAFE = ("post", "put", "patch", "delete")
@@ -67,6 +67,7 @@ def matrix_ids():
         "glass": glass_of_another_dpo(SYSTEM),
         "manual_entry": manual_entry(member).pk,
         "spare_entry": manual_entry(member).pk,
+        **dsr_ids(),
     }
 
 

@@ -261,3 +261,39 @@ class ErasureRun(models.Model):
 
     def __str__(self):
         return f"erasure of {self.request_id}"
+
+
+class AuditSubject(models.Model):
+    """Which audit event names which subject: an index of AuditEvent.subjects, kept by locate.
+
+    The audit log stores an event's subjects as a JSON list, which no database index
+    serves, so finding the events about a person would read the whole log. Locate adds
+    the events logged since it last looked (`AuditIndexMark`) and then looks people up
+    here. Pseudonyms and sequence numbers only, as in the log itself; events removed by
+    the log's retention drop out through the join.
+    """
+
+    event = models.ForeignKey(
+        "audit.AuditEvent",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,  # the log is pruned on its own terms
+        related_name="+",
+    )
+    subject = models.UUIDField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "event"], name="audit_subject_once")
+        ]
+
+    def __str__(self):
+        return f"{self.subject} in #{self.event_id}"
+
+
+class AuditIndexMark(models.Model):
+    """How far locate has indexed the audit log (one row)."""
+
+    seq = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"audit indexed up to #{self.seq}"

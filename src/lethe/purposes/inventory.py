@@ -104,6 +104,7 @@ RECORD_KINDS: dict[str, RecordKind] = {
     "dsr.MarketingObjection": RecordKind("Objection to direct marketing (Art. 21)", (DSR, DM)),
     "dsr.Rectification": RecordKind("Corrections asked for (Art. 16)", (DSR,)),
     "dsr.Restriction": RecordKind("Restriction of processing (Art. 18)", (DSR,)),
+    "holds.LegalHold": RecordKind("Contract record under a legal hold", (LO,)),
     "portal.Link": RecordKind("Self-service portal link awaiting confirmation", (DSR,)),
     "accounts.User": RecordKind("User of Lethe", (ADM,)),
     "accounts.LoginThrottle": RecordKind("Failed log-in counter", (ADM,)),
@@ -260,6 +261,15 @@ MODEL_FIELDS: dict[str, Held | NotPersonal | StorageOf] = {
         "pseudonym (random UUID)",
         retention="until the restriction is lifted, then as evidence with the request",
         readers="dpo",
+    ),
+    "holds.LegalHold.subject": Held(
+        (PSEUDONYM,),
+        "people whose contract data is kept under a legal hold (Bookkeeping Act); the "
+        "copied name and e-mail are vault fields under the hold's own key scope",
+        "pseudonym (random UUID)",
+        retention="until the end of the seventh year after the financial year ends",
+        readers="finance (and dpo inside a case)",
+        purposes=(LO,),
     ),
     "portal.Link.details": Held(
         (C.EMAIL.value, C.CONTENT.value),

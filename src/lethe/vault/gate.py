@@ -32,6 +32,7 @@ from lethe.vault.policy import (
     Purpose,
     Role,
     ScopeKind,
+    may_identify,
     may_shred,
     may_write,
     scope_kind,
@@ -448,12 +449,15 @@ def _values(ids: list[UUID], scope: str) -> list[tuple[UUID, str, bytes]]:
         return [(by_db_id[s], f, c) for s, f, c in cursor.fetchall()]
 
 
-def find(actor: Actor, field_name: str, query: str, purpose: Purpose) -> list[UUID]:
+def find(
+    actor: Actor, field_name: str, query: str, purpose: Purpose, *, identify: bool = False
+) -> list[UUID]:
     """Return the subjects whose field matches `query` (exact, or name prefixes), confirmed.
 
     The blind index gives candidates (truncation makes some false); the gate then
     decrypts the field of each candidate to keep only true matches, and returns only
-    subjects whose field the actor may read for the purpose.
+    subjects whose field the actor may read for the purpose. With `identify`, an actor
+    that `may_identify` (a DPO locating a request's subject) gets every match.
     """
     field = fields.get(field_name)
     if field.index is None:
@@ -482,8 +486,11 @@ def find(actor: Actor, field_name: str, query: str, purpose: Purpose) -> list[UU
             )
             candidates = found if candidates is None else candidates & found
         candidates = candidates or set()
-        decision = Decision(actor, purpose, DEFAULT_SCOPE, candidates)
-        permitted = [s for s in candidates if field.category in decision.allowed(s)]
+        if identify and may_identify(actor, purpose):
+            permitted = list(candidates)  # which subjects match, never their values
+        else:
+            decision = Decision(actor, purpose, DEFAULT_SCOPE, candidates)
+            permitted = [s for s in candidates if field.category in decision.allowed(s)]
         rows = PersonalValue.objects.filter(
             subject__in=permitted, scope=DEFAULT_SCOPE, field=field_name
         ).values_list("subject_id", "ciphertext")
@@ -512,13 +519,18 @@ def find(actor: Actor, field_name: str, query: str, purpose: Purpose) -> list[UU
 
 
 def match(
-    actor: Actor, field_name: str, terms: Iterable[str], purpose: Purpose
+    actor: Actor,
+    field_name: str,
+    terms: Iterable[str],
+    purpose: Purpose,
+    *,
+    identify: bool = False,
 ) -> dict[str, set[UUID]]:
     """Return, for each normalised identifier term, the subjects that have it (confirmed).
 
     The batched form of `find` for exact identifiers (e-mail, phone, identity number),
     as duplicate detection over a whole import needs: one index query, one decryption
-    pass and one audit event for all the terms.
+    pass and one audit event for all the terms. `identify` as for `find`.
     """
     field = fields.get(field_name)
     if field.index not in (Index.EMAIL, Index.PHONE, Index.PERSONNUMMER):
@@ -537,7 +549,7 @@ def match(
                 field=field_name, index=field.index.value, value__in=list(by_value)
             ).values_list("subject_id", flat=True)
         )
-        if Role.SYSTEM in actor.roles:
+        if Role.SYSTEM in actor.roles or (identify and may_identify(actor, purpose)):
             permitted = candidates  # which subjects match, never their values
         else:
             decision = Decision(actor, purpose, DEFAULT_SCOPE, candidates)
@@ -566,6 +578,74 @@ def match(
             },
         )
     return found
+
+
+def find_name(
+    actor: Actor,
+    query: str,
+    purpose: Purpose,
+    *,
+    field_names: tuple[str, ...] = ("first_name", "last_name"),
+    identify: bool = False,
+) -> list[UUID]:
+    """Return the subjects whose names hold every word of `query` as a whole word.
+
+    Each word may be in any of the name fields ("Anna Berg" finds a first name Anna
+    and a last name Berg). The blind indexes of the words are intersected before
+    anything is decrypted, so only true candidates are opened: one index query per
+    word, one for the values, one audit event. `identify` as for `find`.
+    """
+    fields_ = [fields.get(name) for name in field_names]
+    if any(f.index is not Index.NAME for f in fields_):
+        raise InvalidField(field_names[0], "is not a name")
+    words = normalize.name_tokens(query)
+    if not words:
+        raise InvalidField("name", "enter at least one letter or digit")
+    terms = {f"w:{word}" for word in words}
+    indexer = blind.indexer()
+    with transaction.atomic():
+        candidates: set[UUID] | None = None
+        for term in sorted(terms):
+            found = set(
+                BlindIndex.objects.filter(
+                    field__in=field_names,
+                    index=Index.NAME.value,
+                    value=indexer.value(Index.NAME, term),
+                ).values_list("subject_id", flat=True)
+            )
+            candidates = found if candidates is None else candidates & found
+            if not candidates:
+                break
+        candidates = candidates or set()
+        if Role.SYSTEM in actor.roles or (identify and may_identify(actor, purpose)):
+            permitted = set(candidates)  # which subjects match, never their values
+        else:
+            decision = Decision(actor, purpose, DEFAULT_SCOPE, candidates)
+            permitted = {s for s in candidates if Category.NAME in decision.allowed(s)}
+        rows = _values(list(permitted), DEFAULT_SCOPE) if permitted else []
+        data_keys = keys.unwrap_many({(s, DEFAULT_SCOPE) for s in permitted})
+        held: dict[UUID, set[str]] = {}
+        for subject, name, ciphertext in rows:
+            key = data_keys.get((subject, DEFAULT_SCOPE))
+            if name not in field_names or key is None:
+                continue
+            value = _open(key, subject, DEFAULT_SCOPE, name, ciphertext)
+            held.setdefault(subject, set()).update(fields.get(name).index_terms(value))
+        matches = sorted(s for s, found in held.items() if terms <= found)
+        log.record(
+            actor,
+            Action.SEARCH,
+            subjects=matches,
+            categories=[Category.NAME],
+            purpose=purpose,
+            detail={
+                "field": "name",
+                "words": len(terms),
+                "matches": len(matches),
+                "withheld": len(candidates) - len(permitted),
+            },
+        )
+    return matches
 
 
 @dataclass(frozen=True)

@@ -257,6 +257,24 @@ def may_write(
     return all(categories <= decision.allowed(s) for s in subjects)
 
 
+def may_identify(actor: Actor, purpose: Purpose) -> bool:
+    """Return whether the actor may learn which subjects match an identifier, whoever they are.
+
+    A DPO inside an open case locates the people a request or breach is about, and
+    Lethe's own jobs check for duplicates: the gate tells them pseudonyms only, never
+    values, and each look-up is audited. Only subjects then linked to a case become
+    readable to the DPO.
+    """
+    if Role.SYSTEM in actor.roles:
+        return True
+    return (
+        Role.DPO in actor.roles
+        and Purpose(purpose) in (Purpose.DATA_SUBJECT_REQUEST, Purpose.BREACH_INVESTIGATION)
+        and bool(actor.case)
+        and _relations.case_open(actor)
+    )
+
+
 def may_shred(actor: Actor) -> bool:
     """Erasure is done by Lethe's own jobs or by a DPO inside an open case."""
     if Role.SYSTEM in actor.roles:

@@ -25,7 +25,7 @@ from lethe.vault import documents, gate
 from lethe.vault.models import PersonalValue
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
-from tests.dsr.erasure_fixtures import World, build
+from tests.dsr.erasure.conftest import World, build
 from tests.vault.test_at_rest import encodings, needles
 
 pytestmark = pytest.mark.django_db(databases=ALL, transaction=True, serialized_rollback=True)

@@ -1,7 +1,4 @@
-"""A person with everything Lethe can hold about them, and an erasure request for them.
-
-The `world` fixture is made available to tests/dsr by conftest.py.
-"""
+"""A person with everything Lethe can hold about them, and an erasure request for them."""
 
 from __future__ import annotations
 

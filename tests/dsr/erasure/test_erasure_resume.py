@@ -27,7 +27,7 @@ from lethe.vault import documents, gate
 from lethe.vault.models import BlindIndex, Document, PersonalHistory, PersonalValue, Subject
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
-from tests.dsr.erasure_fixtures import World, build
+from tests.dsr.erasure.conftest import World, build
 
 pytestmark = pytest.mark.django_db(databases=ALL)
 

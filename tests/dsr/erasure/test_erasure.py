@@ -22,7 +22,7 @@ from lethe.vault import documents, gate
 from lethe.vault.models import BlindIndex, Document, PersonalHistory, PersonalValue, Subject
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
-from tests.dsr.erasure_fixtures import build, pick
+from tests.dsr.erasure.conftest import build, pick
 from tests.helpers import client_with, post
 
 pytestmark = pytest.mark.django_db(databases=ALL)
