@@ -57,6 +57,8 @@ class Config:
     session_max_hours: int = 12
     email_backend: str = "file"
     email_from: str = "lethe@localhost"
+    consent_double_opt_in: bool = True
+    consent_link_hours: int = 48
 
     @property
     def production(self) -> bool:
@@ -145,6 +147,11 @@ def load(environ: dict[str, str] | None = None) -> Config:
         session_max_hours=_int(environ, "LETHE_SESSION_MAX_HOURS", 12, minimum=1),
         email_backend=email_backend,
         email_from=environ.get("LETHE_EMAIL_FROM", "").strip() or "lethe@localhost",
+        # The public consent form asks the person to confirm by e-mail unless turned off.
+        consent_double_opt_in=_flag(environ, "LETHE_CONSENT_DOUBLE_OPT_IN")
+        if environ.get("LETHE_CONSENT_DOUBLE_OPT_IN", "").strip()
+        else True,
+        consent_link_hours=_int(environ, "LETHE_CONSENT_LINK_HOURS", 48, minimum=1),
     )
     if config.production:
         check_production(config)

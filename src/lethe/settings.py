@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "lethe.attachments",
     "lethe.search",
     "lethe.dsr",
+    "lethe.consent",
     "lethe.vault",
     "lethe.vault.keystore",
 ]
@@ -128,6 +129,10 @@ EMAIL_BACKEND = {
 }[CONFIG.email_backend]
 EMAIL_FILE_PATH = CONFIG.data_dir / "outbox"
 DEFAULT_FROM_EMAIL = CONFIG.email_from
+
+# The public consent form (lethe.consent): confirm by e-mail link, valid this long.
+LETHE_CONSENT_DOUBLE_OPT_IN = CONFIG.consent_double_opt_in
+LETHE_CONSENT_LINK_HOURS = CONFIG.consent_link_hours
 # TOTP second factor (django-otp): the name authenticator apps show for the account.
 OTP_TOTP_ISSUER = "Lethe"
 

@@ -33,6 +33,7 @@ AREAS = (
     "contacts",
     "custom-fields",
     "deals",
+    "marketing",
     "teams",
 )
 ALL = "all"
