@@ -31,12 +31,12 @@ class ConsentIn(Schema):
     notice: Any = None
 
 
-class NoticeOut(Schema):
+class ConsentNoticeOut(Schema):
     sha256: str
     text: str
 
 
-class EventOut(Schema):
+class ConsentEventOut(Schema):
     id: int
     purpose: str
     state: str
@@ -46,14 +46,14 @@ class EventOut(Schema):
     requested_at: datetime.datetime | None
     double_opt_in: bool
     merged_from: str | None
-    notice: NoticeOut | None
+    notice: ConsentNoticeOut | None
 
 
 class ConsentsOut(Schema):
     contact: int
     subject: str
     state: dict[str, str]
-    events: list[EventOut]
+    events: list[ConsentEventOut]
 
 
 def event_out(event: ConsentEvent) -> dict:

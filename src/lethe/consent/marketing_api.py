@@ -29,15 +29,15 @@ PAGE_SIZE = 100
 router = Router(tags=["marketing"])
 
 
-class ListIn(Schema):
+class MarketingListIn(Schema):
     name: Any = None
 
 
-class MemberIn(Schema):
+class ListMemberIn(Schema):
     contact: Any = None
 
 
-class ListOut(Schema):
+class MarketingListOut(Schema):
     id: int
     name: str
     purpose: str
@@ -45,7 +45,7 @@ class ListOut(Schema):
     members: int
 
 
-class MemberOut(Schema):
+class ListMemberOut(Schema):
     contact: int
     subject: str
     first_name: Any
@@ -53,12 +53,12 @@ class MemberOut(Schema):
     email: Any
 
 
-class ListDetailOut(ListOut):
+class MarketingListDetailOut(MarketingListOut):
     eligible: int
     excluded: int
     page: int
     pages: int
-    results: list[MemberOut]
+    results: list[ListMemberOut]
 
 
 def list_out(marketing_list: MarketingList, members: int | None = None) -> dict:
@@ -81,7 +81,7 @@ def _value(value):
 
 @router.get(
     "/lists",
-    response=list[ListOut],
+    response=list[MarketingListOut],
     auth=RoleAuth(*MEMBER_EDITORS),
     summary="Marketing lists",
 )
@@ -92,11 +92,11 @@ def list_lists(request):
 
 @router.post(
     "/lists",
-    response={201: ListOut, 400: ErrorOut},
+    response={201: MarketingListOut, 400: ErrorOut},
     auth=RoleAuth(*MARKETING),
     summary="Create a marketing list",
 )
-def create_list(request, payload: ListIn):
+def create_list(request, payload: MarketingListIn):
     actor = actor_for(request.auth, request=request)
     try:
         created = lists.create_list(actor, payload.name, request.auth)
@@ -107,7 +107,7 @@ def create_list(request, payload: ListIn):
 
 @router.get(
     "/lists/{list_id}",
-    response=ListDetailOut,
+    response=MarketingListDetailOut,
     auth=RoleAuth(*MARKETING),
     summary="A marketing list and its eligible members",
 )
@@ -178,11 +178,11 @@ def delete_list(request, list_id: int):
 
 @router.post(
     "/lists/{list_id}/members",
-    response={201: ListOut, 200: ListOut, 400: ErrorOut, 403: DeniedOut},
+    response={201: MarketingListOut, 200: MarketingListOut, 400: ErrorOut, 403: DeniedOut},
     auth=RoleAuth(*MEMBER_EDITORS),
     summary="Put a contact on a marketing list",
 )
-def add_member(request, list_id: int, payload: MemberIn):
+def add_member(request, list_id: int, payload: ListMemberIn):
     """`contact`: the contact's id. Sales may add contacts they or their team own. The
     contact shows on the list only while eligible. 201 when added, 200 when already on it."""
     actor = actor_for(request.auth, request=request)

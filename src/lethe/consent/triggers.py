@@ -43,17 +43,17 @@ def _postgres_sql(table: str) -> list[str]:
     ]
 
 
-def _sqlite_sql(table: str) -> list[str]:
+def _sqlite_sql(table: str, ops=("UPDATE", "DELETE")) -> list[str]:
     return [
         f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
         f"BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only: {op} on {table} "
         "refused'); END"
-        for op in ("UPDATE", "DELETE")
+        for op in ops
     ]
 
 
-def _sqlite_drop(table: str) -> list[str]:
-    return [f"DROP TRIGGER IF EXISTS {table}_no_{op}" for op in ("update", "delete")]
+def _sqlite_drop(table: str, ops=("UPDATE", "DELETE")) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {table}_no_{op.lower()}" for op in ops]
 
 
 def install(connection) -> None:
@@ -92,11 +92,11 @@ def forgetting(connection):
             cursor.execute("SET LOCAL lethe.consent_forget = 'on'")
             yield
             cursor.execute("SET LOCAL lethe.consent_forget = 'off'")
-        else:
+        else:  # only the DELETE triggers: an UPDATE stays refused
             for table in APPEND_ONLY:
-                for statement in _sqlite_drop(table):
+                for statement in _sqlite_drop(table, ("DELETE",)):
                     cursor.execute(statement)
             yield
             for table in APPEND_ONLY:
-                for statement in _sqlite_sql(table):
+                for statement in _sqlite_sql(table, ("DELETE",)):
                     cursor.execute(statement)

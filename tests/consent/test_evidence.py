@@ -1,0 +1,37 @@
+"""Consent evidence for a person's access export."""
+
+import pytest
+
+from lethe.consent import ledger, notices
+from lethe.consent.evidence import consent_evidence
+from tests.conftest import ALL
+from tests.consent.conftest import DM, SYSTEM
+
+pytestmark = pytest.mark.django_db(databases=ALL)
+
+
+def test_the_evidence_holds_every_event_with_the_exact_notice_text(make_contact, notice):
+    person, other = make_contact(), make_contact()
+    ledger.record(SYSTEM, [person.subject], DM, "granted", "web_form", notice, double_opt_in=True)
+    ledger.record(SYSTEM, [person.subject], DM, "withdrawn", "email", None)
+    ledger.record(SYSTEM, [other.subject], DM, "granted", "phone", notice)
+    evidence = consent_evidence([person.subject_id])
+    assert [e["state"] for e in evidence] == ["granted", "withdrawn"]
+    first = evidence[0]
+    assert first["subject"] == str(person.subject_id)
+    assert (first["channel"], first["recorded_by"], first["double_opt_in"]) == (
+        "web_form",
+        "system:tests",
+        True,
+    )
+    assert first["notice_text"] == notice.text
+    assert first["notice_sha256"] == notices.digest(notice.text)
+    assert first["notice_versions"] == [{"purpose": DM, "version": 1}]
+    assert evidence[1]["notice_text"] is None
+
+
+def test_an_erased_person_has_no_evidence_left(make_contact, notice):
+    person = make_contact()
+    ledger.record(SYSTEM, [person.subject], DM, "granted", "web_form", notice)
+    ledger.forget([person.subject_id])
+    assert consent_evidence([person.subject_id]) == []
