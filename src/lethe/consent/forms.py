@@ -54,7 +54,7 @@ class StaffConsentForm(forms.Form):
     purpose = forms.ChoiceField(choices=PURPOSE_CHOICES)
     channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.PHONE)
     notice = forms.CharField(
-        label="Notice text the person was shown or read",
+        label="Notice the person was shown or read (exact wording)",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=notices.MAX_LENGTH,
         required=False,
