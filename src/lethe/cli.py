@@ -17,6 +17,7 @@ COMMANDS = [
     ("import", "import contacts or companies from CSV (mapping, dry run, duplicates, report)"),
     ("audit", "verify the audit log, make checkpoints and proofs, prune (see audit --help)"),
     ("tokens", "create, list or revoke API tokens (shown once, stored hashed)"),
+    ("consent", "show or publish the consent notice, purge expired links (see consent --help)"),
 ]
 
 # Commands that run before key files or a marked database exist.

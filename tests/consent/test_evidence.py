@@ -35,3 +35,28 @@ def test_an_erased_person_has_no_evidence_left(make_contact, notice):
     ledger.record(SYSTEM, [person.subject], DM, "granted", "web_form", notice)
     ledger.forget([person.subject_id])
     assert consent_evidence([person.subject_id]) == []
+
+
+def test_the_command_publishes_and_shows_the_notice(tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    text = tmp_path / "notice.txt"
+    text.write_text("Vill du få nyheter och erbjudanden från oss via e-post?\n", encoding="utf-8")
+    out = StringIO()
+    call_command("consent", "publish", str(text), stdout=out)
+    assert "direct_marketing notice version 1 published" in out.getvalue()
+    out = StringIO()
+    call_command("consent", "notice", stdout=out)
+    assert "Vill du få nyheter" in out.getvalue()
+    assert notices.current(DM).notice.text.startswith("Vill du få nyheter")
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("consent", "publish", str(tmp_path / "missing.txt"))
+    (tmp_path / "empty.txt").write_text("  \n")
+    with pytest.raises(CommandError, match="exact notice text"):
+        call_command("consent", "publish", str(tmp_path / "empty.txt"))
+    out = StringIO()
+    call_command("consent", "purge", stdout=out)
+    assert out.getvalue().strip() == "0 expired confirmation links purged"
