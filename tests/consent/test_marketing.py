@@ -192,3 +192,16 @@ def test_erasing_a_person_takes_them_off_lists(world):
 
 
 SYSTEM_MARKETER = eligibility.CHECKER
+
+
+def test_the_demo_fills_consents_and_a_newsletter_with_people_on_both_sides(make_contact):
+    import random
+
+    from lethe.consent import demo
+
+    for _ in range(30):
+        make_contact()
+    demo.fill(SYSTEM, random.Random(5))
+    newsletter = MarketingList.objects.get(name="Newsletter")
+    found = lists.members(newsletter)
+    assert found.contacts and found.excluded

@@ -88,10 +88,9 @@ def record(
         for subject in subjects
     ]
     with transaction.atomic():
-        for event in events:
-            event.save()
-        for event in events:
-            log.record(
+        ConsentEvent.objects.bulk_create(events)  # new rows only: ids come back
+        log.record_many(
+            log.Entry(
                 actor,
                 Action.CONSENT_CHANGE,
                 subjects=[event.subject_id],
@@ -105,6 +104,8 @@ def record(
                     "double_opt_in": double_opt_in,
                 },
             )
+            for event in events
+        )
     return events
 
 

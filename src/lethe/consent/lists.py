@@ -106,6 +106,28 @@ def add_member(actor: Actor, marketing_list: MarketingList, contact: Contact) ->
 
 
 @transaction.atomic
+def add_members(actor: Actor, marketing_list: MarketingList, contacts: list[Contact]) -> int:
+    """Put many contacts on the list at once (one audit event); return how many were new."""
+    present = set(
+        ListMember.objects.filter(marketing_list=marketing_list).values_list("contact", flat=True)
+    )
+    new = [c for c in dict.fromkeys(contacts) if c.pk not in present]
+    ListMember.objects.bulk_create(
+        ListMember(marketing_list=marketing_list, contact=c, added_by=actor.label[:160])
+        for c in new
+    )
+    if new:
+        _event(
+            actor,
+            Action.UPDATE,
+            marketing_list,
+            subjects=[c.subject_id for c in new],
+            detail={"added": len(new)},
+        )
+    return len(new)
+
+
+@transaction.atomic
 def remove_member(actor: Actor, marketing_list: MarketingList, contact: Contact) -> bool:
     """Take the contact off the list; return False if it was not on it."""
     removed, _ = ListMember.objects.filter(marketing_list=marketing_list, contact=contact).delete()
