@@ -227,18 +227,13 @@ def confirm(token: str, client_addr: str = "") -> bool:
         return False
     actor = form_actor("consent-form:confirmed", client_addr)
     with transaction.atomic():
-        pending = (
-            PendingConfirmation.objects.select_for_update()
-            .select_related("notice", "details", "record_key")
-            .filter(pk=found[0].pk)
-            .first()
-        )
+        # No joins in the locking query: PostgreSQL cannot lock the nullable side of one.
+        pending = PendingConfirmation.objects.select_for_update().filter(pk=found[0].pk).first()
         if pending is None:  # confirmed a moment ago by another request
             return False
-        text = documents.open_many(actor, pending.purpose, [pending.details]).get(
-            pending.details_id
-        )
-        key = pending.record_key
+        details = [pending.details] if pending.details_id else []
+        text = documents.open_many(actor, pending.purpose, details).get(pending.details_id)
+        key, notice = pending.record_key, pending.notice
         pending.delete()
         if isinstance(text, str):
             given = Given(**json.loads(text))
@@ -247,7 +242,7 @@ def confirm(token: str, client_addr: str = "") -> bool:
                 State(pending.state),
                 Purpose(pending.purpose),
                 given,
-                pending.notice,
+                notice,
                 requested_at=pending.requested_at,
                 confirmed=True,
             )
