@@ -10,7 +10,7 @@ Consent from an address that matches no one creates the person as a lead (throug
 lethe.contacts.actions, as a system job), unless the address is suppressed: then
 nothing is recorded. A withdrawal is recorded for every person with the address.
 
-`withdrawal_link` makes the signed link for marketing e-mails: following it and
+`withdrawal_token` makes the signed token of the link for marketing e-mails: following it and
 pressing one button withdraws (channel e-mail); it names the person by pseudonym only.
 """
 
@@ -70,11 +70,9 @@ class Given:
     last_name: str = ""
 
     def personal(self) -> dict:
-        values = {"email": [self.email]}
-        values.update(
-            {k: v for k, v in (("first_name", self.first_name), ("last_name", self.last_name)) if v}
-        )
-        return values
+        """Return the personal fields of a new contact made from this."""
+        names = {"first_name": self.first_name, "last_name": self.last_name}
+        return {"email": [self.email], **{k: v for k, v in names.items() if v}}
 
 
 def subjects_with(email: str) -> list[Subject]:
