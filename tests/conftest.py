@@ -54,10 +54,12 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session", autouse=True)
 def flush_passes_audit_triggers():
-    """Let the test runner empty the append-only audit tables between transactional tests."""
+    """Let the test runner empty the append-only audit and consent tables between
+    transactional tests."""
     from django.db import transaction
 
     from lethe.audit import triggers
+    from lethe.consent import triggers as consent_triggers
 
     ops = type(connections["default"].ops)
     original = ops.execute_sql_flush
@@ -65,7 +67,11 @@ def flush_passes_audit_triggers():
     def execute_sql_flush(self, sql_list):
         if self.connection.alias != "default":
             return original(self, sql_list)
-        with transaction.atomic(using="default"), triggers.pruning(self.connection):
+        with (
+            transaction.atomic(using="default"),
+            triggers.pruning(self.connection),
+            consent_triggers.forgetting(self.connection),
+        ):
             return original(self, sql_list)
 
     ops.execute_sql_flush = execute_sql_flush

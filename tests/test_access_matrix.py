@@ -21,6 +21,7 @@ from lethe.api import api
 from lethe.attachments import actions as attachments
 from lethe.attachments.registry import resolve as attachment_record
 from lethe.companies.models import Company
+from lethe.consent.models import MarketingList
 from lethe.contacts.actions import create_contact
 from lethe.customfields.models import CustomField
 from lethe.deals.actions import create_pipeline, create_stage
@@ -63,6 +64,8 @@ NEW_PURPOSE = {
 }
 FINANCE = frozenset({Role.FINANCE})
 DSR_IDS = ("dsr_request", "dsr_page", "dsr_refuse", "dsr_close", "dsr_page_close")
+MARKETING = frozenset({Role.MARKETING})
+LIST_MEMBERS = frozenset({Role.MARKETING, Role.SALES})
 
 
 # url name -> (method, path, rule, JSON body, status when allowed). Requests run in this
@@ -556,6 +559,83 @@ MATRIX = {
     # Legal holds (the erasure branch): finance only.
     "holds:list": ("get", "/holds/", FINANCE, None, 200),
     "api:list_holds": ("get", "/api/v1/holds", FINANCE, None, 200),
+    # Consents and marketing lists (the consent branch). Nobody in the matrix owns the
+    # matrix contact, so recording a consent for it is refused.
+    "consents:record": (
+        "post",
+        "/contacts/{contact}/consents/",
+        CRM_WRITE,
+        {"purpose": "direct_marketing", "channel": "phone", "notice": "x", "state": "granted"},
+        403,
+    ),
+    "api:list_consents": ("get", "/api/v1/contacts/{contact}/consents", CRM, None, 200),
+    "api:record_consent": (
+        "post",
+        "/api/v1/contacts/{contact}/consents",
+        CRM_WRITE,
+        {"purpose": "direct_marketing", "state": "granted", "notice": "Matrix"},
+        403,
+    ),
+    "consent:give": ("get", "/consent/", PUBLIC, None, 200),
+    "consent:withdraw": ("get", "/consent/withdraw/", PUBLIC, None, 200),
+    "consent:confirm": ("get", "/consent/confirm/not-a-token/", PUBLIC, None, 404),
+    "consent:withdraw-link": ("get", "/consent/withdraw/link/not-a-token/", PUBLIC, None, 404),
+    "marketing:lists": ("get", "/marketing/lists/", MARKETING, None, 200),
+    "marketing:list": ("get", "/marketing/lists/{marketing_list}/", MARKETING, None, 200),
+    "marketing:export": (
+        "get",
+        "/marketing/lists/{marketing_list}/export.csv",
+        MARKETING,
+        None,
+        200,
+    ),
+    # An empty form: both roles are sent back with the error.
+    "marketing:member-add": ("post", "/marketing/members/", LIST_MEMBERS, {"list": "0"}, 303),
+    "marketing:member-remove": (
+        "post",
+        "/marketing/lists/{marketing_list}/members/999999/remove/",
+        LIST_MEMBERS,
+        None,
+        404,
+    ),
+    "marketing:delete": ("post", "/marketing/lists/{spare_list}/delete/", MARKETING, None, 303),
+    "api:list_lists": ("get", "/api/v1/marketing/lists", LIST_MEMBERS, None, 200),
+    "api:create_list": (
+        "post",
+        "/api/v1/marketing/lists",
+        MARKETING,
+        {"name": "Matrix list"},
+        201,
+    ),
+    "api:read_list": ("get", "/api/v1/marketing/lists/{marketing_list}", MARKETING, None, 200),
+    "api:export_list": (
+        "get",
+        "/api/v1/marketing/lists/{marketing_list}/export.csv",
+        MARKETING,
+        None,
+        200,
+    ),
+    "api:add_member": (
+        "post",
+        "/api/v1/marketing/lists/{marketing_list}/members",
+        LIST_MEMBERS,
+        {"contact": "not an id"},
+        400,
+    ),
+    "api:remove_member": (
+        "delete",
+        "/api/v1/marketing/lists/{marketing_list}/members/999999",
+        LIST_MEMBERS,
+        None,
+        404,
+    ),
+    "api:delete_list": (
+        "delete",
+        "/api/v1/marketing/lists/{api_spare_list}",
+        MARKETING,
+        None,
+        204,
+    ),
     "logout": ("post", "/logout/", SIGNED_IN, None, 302),  # to the log-in page either way
 }
 
@@ -587,6 +667,9 @@ IDS = (
     "manual_entry",
     "spare_entry",
     *DSR_IDS,
+    "marketing_list",
+    "spare_list",
+    "api_spare_list",
 )
 
 
@@ -753,6 +836,12 @@ def test_each_role_gets_exactly_what_the_matrix_allows(who):
     ids.update(glass=glass_of_another_dpo(system))
     ids.update(manual_entry=manual_entry(member).pk, spare_entry=manual_entry(member).pk)
     ids.update(dsr_ids())
+    ids.update(
+        {
+            key: MarketingList.objects.create(name=f"Matrix {key}").pk
+            for key in ("marketing_list", "spare_list", "api_spare_list")
+        }
+    )
     for name, (method, path, rule, body, _ok) in MATRIX.items():
         request = getattr(client, method)
         path = path.format_map(ids)

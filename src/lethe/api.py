@@ -10,6 +10,8 @@ from lethe.activities.api import router as activities_router
 from lethe.attachments.api import router as attachments_router
 from lethe.audit.api import router as audit_router
 from lethe.companies.api import router as companies_router
+from lethe.consent.api import router as consents_router
+from lethe.consent.marketing_api import router as marketing_router
 from lethe.contacts.api import router as contacts_router
 from lethe.core.api_errors import ErrorOut
 from lethe.customfields.api import router as customfields_router
@@ -97,6 +99,7 @@ def invalid_parameters(request, exc):
 api.add_router("/audit/", audit_router)
 api.add_router("/companies", companies_router)
 api.add_router("/contacts", contacts_router)
+api.add_router("/contacts", consents_router)
 api.add_router("/deals", deals_router)
 api.add_router("/activities", activities_router)
 api.add_router("/custom-fields", customfields_router)
@@ -109,3 +112,4 @@ api.add_router("/purposes", purposes_router)
 api.add_router("/data-map", datamap_router)
 api.add_router("/holds", holds_router)
 api.add_router("/dsr", dsr_router)
+api.add_router("/marketing", marketing_router)

@@ -23,6 +23,7 @@ COMMANDS = [
     ("ropa export", "records of processing (Art. 30) as --format csv|json|pdf [--output FILE]"),
     ("subject find", "find people by e-mail, phone, identity number or name (as a DPO)"),
     ("dsr", "data-subject requests: open, list, show, locate, extend, plan, fulfil, close"),
+    ("consent", "show or publish the consent notice, purge expired links (see consent --help)"),
 ]
 
 # Commands that run before key files or a marked database exist.

@@ -75,6 +75,8 @@ class Config:
     controller_contact: str = ""
     dpo_contact: str = ""
     financial_year_end: tuple[int, int] = (12, 31)  # (month, day): the calendar year
+    consent_double_opt_in: bool = True
+    consent_link_hours: int = 48
 
     @property
     def production(self) -> bool:
@@ -210,6 +212,11 @@ def load(environ: dict[str, str] | None = None) -> Config:
         controller_contact=_text(environ, "LETHE_CONTROLLER_CONTACT"),
         dpo_contact=_text(environ, "LETHE_DPO_CONTACT"),
         financial_year_end=_month_day(environ, "LETHE_FINANCIAL_YEAR_END", (12, 31)),
+        # The public consent form asks the person to confirm by e-mail unless turned off.
+        consent_double_opt_in=_flag(environ, "LETHE_CONSENT_DOUBLE_OPT_IN")
+        if environ.get("LETHE_CONSENT_DOUBLE_OPT_IN", "").strip()
+        else True,
+        consent_link_hours=_int(environ, "LETHE_CONSENT_LINK_HOURS", 48, minimum=1),
     )
     if config.production:
         check_production(config)

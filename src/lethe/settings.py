@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "lethe.portal",
     "lethe.purposes",
     "lethe.holds",
+    "lethe.consent",
     "lethe.vault",
     "lethe.vault.keystore",
 ]
@@ -145,6 +146,10 @@ EMAIL_HOST_USER = CONFIG.email_user
 EMAIL_HOST_PASSWORD = CONFIG.email_password
 EMAIL_USE_TLS = CONFIG.email_tls
 EMAIL_TIMEOUT = 20
+
+# The public consent form (lethe.consent): confirm by e-mail link, valid this long.
+LETHE_CONSENT_DOUBLE_OPT_IN = CONFIG.consent_double_opt_in
+LETHE_CONSENT_LINK_HOURS = CONFIG.consent_link_hours
 # TOTP second factor (django-otp): the name authenticator apps show for the account.
 OTP_TOTP_ISSUER = "Lethe"
 

@@ -40,7 +40,6 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "lethe"
 
 # Actions no code records yet, with the issue that will bring each.
 NOT_YET = {
-    Action.CONSENT_CHANGE: "consents (issue 7)",
     Action.BREACH_STEP: "breach handling (its own issue)",
 }
 
@@ -151,6 +150,13 @@ def _archive(w: World) -> None:
     companies.archive_company(w.sales, company)
 
 
+def _consent_change(w: World) -> None:
+    from lethe.consent import ledger, notices
+
+    notice = notices.current(Purpose.DIRECT_MARKETING).notice
+    ledger.record(w.sales, [w.subject], Purpose.DIRECT_MARKETING, "granted", "phone", notice)
+
+
 def _import(w: World) -> None:
     from lethe.contacts import importer
 
@@ -174,6 +180,7 @@ PERFORMED: dict[Action, Callable[[World], None]] = {
     Action.EXPORT: _export,
     Action.REQUEST_STEP: _request_step,
     Action.SYSTEM: _system,
+    Action.CONSENT_CHANGE: _consent_change,
 }
 
 

@@ -265,3 +265,26 @@ def test_ciphertexts_are_purged_only_once_their_key_is_gone(person):
     }
     stored = gate.inventory(contact.subject)
     assert "hold:y" not in stored["values"] and stored["values"]["default"] > 5
+
+
+def test_the_retention_run_releases_holds_at_their_end_and_keeps_them_before(sales, person):
+    """`lethe retention run` (the worker's daily job) releases ended holds, with time moved."""
+    import time_machine
+
+    from lethe.retention import engine
+
+    client, _ = sales
+    _, contact = person
+    won_deal(client, contact)
+    hold = LegalHold.objects.get()
+    last_day = datetime.datetime.combine(hold.ends_on, datetime.time(12), datetime.UTC)
+    with time_machine.travel(last_day, tick=False):
+        engine.run()
+    hold.refresh_from_db()
+    assert hold.released_at is None
+    with time_machine.travel(last_day + datetime.timedelta(days=1), tick=False):
+        run = engine.run()
+    hold.refresh_from_db()
+    assert hold.released_at is not None
+    event = AuditEvent.objects.filter(record_kind="retention_run", record_id=str(run.pk)).get()
+    assert event.detail["holds_released"] == 1

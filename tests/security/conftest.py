@@ -11,6 +11,7 @@ from lethe.activities.actions import create_activity
 from lethe.attachments import actions as attachments
 from lethe.attachments.registry import resolve as attachment_record
 from lethe.companies.models import Company
+from lethe.consent.models import MarketingList
 from lethe.contacts.actions import create_contact
 from lethe.customfields.models import CustomField
 from lethe.deals.actions import create_pipeline, create_stage
@@ -68,6 +69,10 @@ def matrix_ids():
         "manual_entry": manual_entry(member).pk,
         "spare_entry": manual_entry(member).pk,
         **dsr_ids(),
+        **{
+            key: MarketingList.objects.create(name=f"Security {key}").pk
+            for key in ("marketing_list", "spare_list", "api_spare_list")
+        },
     }
 
 

@@ -36,6 +36,7 @@ AREAS = (
     "data-map",
     "deals",
     "purposes",
+    "marketing",
     "teams",
 )
 ALL = "all"

@@ -6,11 +6,15 @@ from lethe.vault.policy import Actor, NoRelations
 
 
 class CrmRelations(NoRelations):
-    """Ownership from contacts, cases from the request register (lethe.dsr.cases).
+    """Ownership from contacts, consents from the ledger (lethe.consent), cases from the
+    request register (lethe.dsr.cases)."""
 
-    Until the consent ledger exists nobody has consented (NoRelations), the
-    least-privileged answer.
-    """
+    def consented(self, subjects, purpose):
+        """Return the subjects the purpose's legal basis allows now, from the consent ledger:
+        an active consent (or, under legitimate interest, no withdrawal), not restricted."""
+        from lethe.consent import eligibility
+
+        return eligibility.permitted(set(subjects), purpose)
 
     def case_open(self, actor: Actor) -> bool:
         from lethe.dsr import cases

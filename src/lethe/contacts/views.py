@@ -12,6 +12,7 @@ from lethe.accounts.models import User
 from lethe.activities import timeline
 from lethe.attachments.views import section as attachments_section
 from lethe.audit.queries import reads_of
+from lethe.consent.views import section as consents_section
 from lethe.contacts import queries
 from lethe.contacts.api import LIST_FIELDS, READERS, WRITERS
 from lethe.contacts.models import PERSONAL_FIELDS, Contact
@@ -123,6 +124,7 @@ def contact_detail(request, contact_id: int):
             "restricted": contact.subject.status == Subject.Status.RESTRICTED,
             "objected": bool(objection.objected([contact.subject_id])),
             "attachments": attachments_section(request, "contact", contact.pk),
+            "consents": consents_section(actor, contact),
             **timeline.for_contact(request, actor, contact, purpose),
         },
     )

@@ -15,4 +15,5 @@ class DsrConfig(AppConfig):
             objection,
             rectification,
             restriction,
+            wiring,
         )

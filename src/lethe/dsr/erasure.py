@@ -293,6 +293,13 @@ def _audited(run: Run, subjects: list[UUID]) -> dict:
     return {"seq": event.seq}
 
 
+def _recipients(run: Run, subjects: list[UUID]) -> dict:
+    """List the recipients that received the person's data, to tell them (Art. 19)."""
+    from lethe.dsr import recipients
+
+    return {"notifications": [n.pk for n in recipients.to_notify(run.request, run.actor)]}
+
+
 def _certify(run: Run, subjects: list[UUID]) -> dict:
     """Build the certificate once (with the inclusion proof), so a rerun saves the same."""
     return certificate.build(run, subjects)
@@ -307,6 +314,7 @@ def _certificate(run: Run, subjects: list[UUID]) -> dict:
 # part of a database transaction (store.save cleans up after itself, and a rerun finds
 # the files it saved by name).
 REQUEST_STEPS: dict[str, Callable[[Run, list[UUID]], dict]] = {
+    "recipients": _recipients,
     "audited": _audited,
     "certify": _certify,
     "certificate": _certificate,

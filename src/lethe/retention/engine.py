@@ -22,6 +22,7 @@ from lethe.audit import log
 from lethe.audit.models import Action
 from lethe.contacts.deletion import delete_contact
 from lethe.contacts.models import Contact
+from lethe.holds.actions import release_due
 from lethe.retention import rules
 from lethe.retention.models import Policy, Run
 from lethe.vault.policy import Actor, Purpose
@@ -111,6 +112,8 @@ def run(
             current.save(update_fields=["done"])
         if progress:
             progress(n, len(current.targets))
+    # Legal holds whose end has passed: their key scope is destroyed (SPEC I4).
+    released = release_due(as_of)
     with transaction.atomic():
         current.finished_at = timezone.now()
         current.save(update_fields=["finished_at"])
@@ -120,6 +123,10 @@ def run(
             record_kind="retention_run",
             record_id=str(current.pk),
             purpose=PURPOSE,
-            detail={"targets": len(current.targets), "erased_now": erased},
+            detail={
+                "targets": len(current.targets),
+                "erased_now": erased,
+                "holds_released": released,
+            },
         )
     return current

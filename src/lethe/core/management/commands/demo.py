@@ -17,6 +17,7 @@ from lethe.activities import demo as activities_demo
 from lethe.attachments import demo as attachments_demo
 from lethe.companies import actions as companies_actions
 from lethe.companies.models import Company
+from lethe.consent import demo as consent_demo
 from lethe.contacts import actions as contacts_actions
 from lethe.contacts.models import Contact
 from lethe.core import environment
@@ -130,6 +131,7 @@ class Command(BaseCommand):
         self.fill_deals(actor, rng, companies, owners)
         attachments_demo.fill(actor, rng, faker)
         activities_demo.fill(actor, rng, faker)
+        consent_demo.fill(actor, rng)
 
     def fill_deals(self, actor, rng, companies, owners):
         """Give most companies a deal or two, in every stage, with their contacts in roles."""
