@@ -141,6 +141,7 @@ def test_the_contact_page_costs_the_same_queries_with_ten_files_as_with_one():
             assert client.get(f"/contacts/{contact.pk}/").status_code == 200
         return len(main)
 
+    count()  # the first view does one-time work (e.g. publishing the consent notice)
     one = count()
     for number in range(9):
         web_upload(client, "contact", contact.pk, f"Bilaga {number}.pdf")
