@@ -143,7 +143,9 @@ def test_every_change_is_audited_with_pseudonyms_only(make_contact, notice):
         "channel": "phone",
         "notice": notice.sha256,
         "double_opt_in": False,
+        "privacy_notice": event.privacy_notice_version,
     }
+    assert event.privacy_notice_version >= 1
 
 
 def test_the_same_text_is_stored_once_and_publishing_makes_versions():
@@ -207,3 +209,27 @@ def test_merging_carries_the_evidence_over_in_time_order(make_contact, notice):
     assert [(e.state, bool(e.merged_from)) for e in events] == [(G, True), (W, False)]
     assert ledger.consented([kept.subject_id], DM) == set()
     assert not ConsentEvent.objects.filter(subject_id=other.subject_id).exists()
+
+
+def test_each_event_names_the_privacy_notice_version_in_force(make_contact, notice):
+    """Issue #7 item 6: consent records reference the privacy notice the person saw."""
+    from lethe.consent.evidence import consent_evidence
+    from lethe.purposes import actions as purpose_actions
+    from lethe.purposes import notice as privacy_notice
+    from lethe.purposes.models import Purpose as PurposeRecord
+
+    subject = make_contact().subject
+    grant(subject, notice)
+    first = privacy_notice.latest()
+    marketing = PurposeRecord.objects.get(key="direct_marketing")
+    purpose_actions.change_purpose(
+        SYSTEM, marketing, {"description": marketing.description + " Also by post."}
+    )
+    second = privacy_notice.current()
+    assert second.number == first.number + 1
+    withdraw(subject)
+    rows = consent_evidence([subject.id])
+    assert [(r["privacy_notice_version"], r["privacy_notice_sha256"]) for r in rows] == [
+        (first.number, first.sha256),
+        (second.number, second.sha256),
+    ]

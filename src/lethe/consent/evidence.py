@@ -34,6 +34,8 @@ def consent_evidence(subject_ids: Iterable[UUID]) -> list[dict]:
             "requested_at": e.requested_at.isoformat() if e.requested_at else None,
             "double_opt_in": e.double_opt_in,
             "notice_sha256": e.notice.sha256 if e.notice else None,
+            "privacy_notice_version": e.privacy_notice_version,
+            "privacy_notice_sha256": e.privacy_notice_sha256,
             "notice_text": e.notice.text if e.notice else None,
             "notice_versions": "; ".join(
                 f"{v['purpose']} v{v['version']}" for v in published.get(e.notice_id, [])

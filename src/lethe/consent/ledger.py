@@ -25,6 +25,7 @@ from lethe.consent.models import (
     NoticeText,
     State,
 )
+from lethe.purposes import notice as privacy_notice
 from lethe.vault.models import Subject
 from lethe.vault.policy import Actor, Purpose
 
@@ -74,6 +75,7 @@ def record(
     subjects = list(subjects)
     if any(s.status == Subject.Status.ERASED for s in subjects):
         raise ConsentError("subject", "this person's data is erased")
+    privacy = privacy_notice.current()
     events = [
         ConsentEvent(
             subject=subject,
@@ -84,6 +86,8 @@ def record(
             notice=notice,
             requested_at=requested_at,
             double_opt_in=double_opt_in,
+            privacy_notice_version=privacy.number,
+            privacy_notice_sha256=privacy.sha256,
         )
         for subject in subjects
     ]
@@ -102,6 +106,7 @@ def record(
                     "channel": str(channel),
                     "notice": notice.sha256 if notice else "",
                     "double_opt_in": double_opt_in,
+                    "privacy_notice": privacy.number,
                 },
             )
             for event in events
@@ -212,6 +217,8 @@ def carry_over(actor: Actor, kept: Subject, merged: Subject) -> int:
                 requested_at=e.requested_at,
                 double_opt_in=e.double_opt_in,
                 merged_from=merged.id,
+                privacy_notice_version=e.privacy_notice_version,
+                privacy_notice_sha256=e.privacy_notice_sha256,
             )
             for e in events
         )

@@ -114,6 +114,11 @@ class ConsentEvent(models.Model):
     double_opt_in = models.BooleanField(default=False)
     # Set on events carried over from a contact merged into this subject's contact.
     merged_from = models.UUIDField(null=True, blank=True)
+    # The public privacy notice (lethe.purposes.notice) in force when this was recorded:
+    # its version number and SHA-256, so the evidence names what the person could read.
+    privacy_notice_version = models.PositiveIntegerField(null=True, blank=True)
+    # null, not "": SQLite then adds the column without rebuilding the append-only table.
+    privacy_notice_sha256 = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     objects = LedgerQuerySet.as_manager()
 
