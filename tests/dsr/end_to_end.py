@@ -113,6 +113,8 @@ def check_effect(
     request.refresh_from_db()
     assert request.status == Request.Status.COMPLETED, request.status
     outcome = request.outcome
+    recorded = json.dumps(outcome, ensure_ascii=False)
+    assert asker.email not in recorded and asker.person["last_name"] not in recorded
     subject = Subject.objects.get(pk=asker.contact.subject_id)
     other = Subject.objects.get(pk=asker.other_contact.subject_id)
     if kind == "access":
