@@ -75,6 +75,10 @@ def test_each_kind_of_request_is_answered_end_to_end_through_the_console(kind, a
     assert "Sealed: the request is closed" in done and asker.email not in done
     logged = re.findall(r"<tr><td>[^<]*</td><td>([a-z_]+)</td>", done)
     assert_steps(kind, logged)
+    rights = set(re.findall(rf'href="(/console/rights/requests/{request.pk}/[a-z]+/)"', done))
+    assert len(rights) == {"rectification": 2, "restriction": 2, "erasure": 1}.get(kind, 0)
+    for linked in rights:  # the pages of the kind, and the recipients to tell
+        assert f'href="{base}/"' in page(client, linked)
     links = dict(re.findall(r'href="/console/exports/([0-9a-f-]{36})/">([^<]+)</a>', done))
     if kind in ("access", "portability", "erasure"):
         assert links, "the request page lists its exports"
