@@ -121,7 +121,11 @@ def _page(request, dsr: Request, *, status: int = 200, **bound):
         found["fields"] = people.get(found["subject"], [])
         found["kinds"] = sorted(found["counts"].items())
     flag = queries.flag(dsr)
+    exports = list(dsr.exports.all())
+    for export in exports:
+        export.is_available = export.available()
     context = {
+        "exports": exports,
         "dsr": dsr,
         "info": info,
         "flag": flag,
@@ -301,11 +305,46 @@ def fulfil(request, pk: int):
         {
             "dsr": dsr,
             "plan": planned,
+            "people": _planned_people(planned),
             "error": error,
             "confirmed": register.confirmed_subjects(dsr),
         },
         status=400 if error else 200,
     )
+
+
+PLAN_SECTIONS = (("erase", "Erased"), ("anonymise", "Anonymised"), ("keep", "Kept, and why"))
+
+
+def _plan_text(value) -> str:
+    """One value of a plan in words: lists as their count and items, mappings as pairs."""
+    if isinstance(value, list | tuple):
+        if not value:
+            return "none"
+        if all(not isinstance(v, dict | list) for v in value):
+            return f"{len(value)} ({', '.join(str(v) for v in value)})"
+        return "; ".join(_plan_text(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k.replace('_', ' ')}: {_plan_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _planned_people(planned: dict | None) -> list[dict]:
+    """The plan's subjects (erasure) as sections of (what, in words) rows for the page."""
+    if not planned or not isinstance(planned.get("subjects"), list):
+        return []
+    return [
+        {
+            "subject": found.get("subject"),
+            "contact": found.get("contact"),
+            "sections": [
+                (title, [(k.replace("_", " "), _plan_text(v)) for k, v in found[key].items()])
+                for key, title in PLAN_SECTIONS
+                if isinstance(found.get(key), dict)
+            ],
+        }
+        for found in planned["subjects"]
+    ]
 
 
 @require_POST

@@ -7,20 +7,22 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from lethe.accounts.models import User
-from lethe.dsr import commandline, queries, register
+from lethe.dsr import commandline, queries, rectification, register
 from lethe.dsr import locate as finder
 from lethe.dsr.models import Request
 
 IDENTIFIERS = finder.IDENTIFIERS
 # Fields of the register whose option has another name.
 ALIASES = {"subjects": "--subject", "assignee": "--to"}
+# Personal fields that hold lists: a correction gives every value, separated by commas.
+LIST_FIELDS = ("email", "phone")
 
 
 class Command(BaseCommand):
     help = (
         "Open, follow and answer data-subject requests (Art. 15-21) as a DPO (--as EMAIL): "
         "open, list, show, verify, assign, locate, confirm, extend, wait, resume, refuse, "
-        "plan, fulfil, close."
+        "correct, plan, fulfil, close."
     )
 
     def add_arguments(self, parser):
@@ -87,6 +89,19 @@ class Command(BaseCommand):
             action(name, text).add_argument("--note", default="")
         refusing = action("refuse", "refuse the request, with the reason")
         refusing.add_argument("--reason", required=True)
+        correcting = action(
+            "correct", "give corrections with a rectification request (fulfil applies them)"
+        )
+        correcting.add_argument(
+            "--set",
+            dest="corrections",
+            action="append",
+            default=[],
+            metavar="FIELD=VALUE",
+            help="a personal field and its corrected value (repeat for more); e-mails and "
+            "phones: every value the person should have, separated by commas; an empty "
+            "value drops the correction given for that field",
+        )
         action("plan", "show what fulfilling the request would do")
         action("fulfil", "fulfil the request (its kind's handler) and record the outcome")
 
@@ -226,6 +241,30 @@ class Command(BaseCommand):
     def do_refuse(self, actor, dsr, **o):
         register.refuse(actor, dsr, o["reason"])
         self.stdout.write(f"request {dsr.pk} refused")
+
+    def do_correct(self, actor, dsr, **o):
+        given = {}
+        for item in o["corrections"]:
+            name, sep, value = item.partition("=")
+            name, value = name.strip(), value.strip()
+            if not sep or not name:
+                raise CommandError("--set: give FIELD=VALUE, e.g. --set job_title=Buyer")
+            if name in LIST_FIELDS and value:
+                value = [part.strip() for part in value.split(",") if part.strip()]
+            given[name] = value or None
+        if not given:
+            raise CommandError("--set: give at least one FIELD=VALUE")
+        try:
+            current = rectification.add_corrections(actor, dsr, given)
+        except ValidationError as exc:
+            field, messages = next(iter(exc.message_dict.items()))
+            if field.startswith("corrections."):
+                field = f"--set {field.removeprefix('corrections.')}"
+            elif field == "corrections":
+                field = "--set"
+            raise CommandError(f"{field}: {' '.join(messages)}") from None
+        fields = ", ".join(sorted(current)) or "none"
+        self.stdout.write(f"request {dsr.pk}: corrections of {fields} recorded (sealed)")
 
     def do_plan(self, actor, dsr, **o):
         planned = register.plan(actor, dsr)
