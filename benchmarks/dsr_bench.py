@@ -178,9 +178,14 @@ class Parts:
 
 def instrument(parts: Parts) -> None:
     """Time the pieces of the handlers: gathering, rendering, the PDF, storing, erasure steps."""
+    from lethe.audit import checkpoints, proofs
     from lethe.dsr import collect, erasure, portability, report, store
 
     collect.gather = parts.wrap("collect.gather", collect.gather)
+    for name in ("_people", "_activities", "_history", "_audit"):
+        setattr(collect, name, parts.wrap(f"  of which collect.{name}", getattr(collect, name)))
+    checkpoints.create = parts.wrap("  of which checkpoints.create", checkpoints.create)
+    proofs.inclusion = parts.wrap("  of which proofs.inclusion", proofs.inclusion)
     report.render_html = parts.wrap("report.render_html", report.render_html)
     report.render_pdf = parts.wrap("report.render_pdf (WeasyPrint)", report.render_pdf)
     portability.archive = parts.wrap("portability.archive", portability.archive)
@@ -333,13 +338,14 @@ def report(args, timings, parts: Parts, build: Timing, indexing: Timing, indexed
         )
     print()
     print("where the time goes (mean wall ms per call, inside the timed calls;")
-    print("store.save is also counted inside the erasure steps that call it):")
+    print("store.save is also counted inside the erasure steps that call it; 'of which'")
+    print("lines are parts of collect.gather or of the erasure's certify step):")
     for name, spent in parts.seconds.items():
         if not name or name == "locate":
             continue
         total = sum(timings[name][0].walls) / len(timings[name][0].walls) * 1000
         print(f"  {name} (mean {total:.1f} ms)")
-        for part, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        for part, seconds in sorted(spent.items(), key=lambda kv: (kv[0].startswith(" "), -kv[1])):
             print(f"    {part:<40} {seconds / args.subjects * 1000:9.1f}")
     rule()
 
