@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG ?= postgres://postgres@127.0.0.1:5432
 
-.PHONY: demo install install-dev test lint test-sqlite test-postgres bench bench-audit bench-crm openapi lock screenshots
+.PHONY: demo install install-dev test lint test-sqlite test-postgres bench bench-audit bench-crm bench-dsr openapi lock screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench-audit: install-dev
 ## bench-crm: contact import rate against plaintext sqlite3, activities, list and search latency
 bench-crm: install-dev
 	$(BIN)/python benchmarks/crm_bench.py
+
+## bench-dsr: locate, access and portability exports, erasure per subject (SQLite and PostgreSQL)
+bench-dsr: install-dev
+	$(BIN)/python benchmarks/dsr_bench.py --db both
 
 ## openapi: refresh the committed OpenAPI document (tests compare against it)
 openapi: install-dev

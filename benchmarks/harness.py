@@ -18,13 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def setup_django(data_dir: Path) -> None:
-    """Point Lethe at a fresh data dir (SQLite, test env), set up Django, keys and schema."""
+def setup_django(data_dir: Path, database_urls: tuple[str, str] | None = None) -> None:
+    """Point Lethe at a fresh data dir (test env), set up Django, keys and schema.
+
+    SQLite files in the data dir, unless `database_urls` (main, keystore) name others.
+    """
     # No LETHE_* setting of the caller's (database URLs, key files, ...) may leak in.
     for name in [n for n in os.environ if n.startswith("LETHE_")]:
         del os.environ[name]
     os.environ["LETHE_ENV"] = "test"
     os.environ["LETHE_DATA_DIR"] = str(data_dir)
+    if database_urls:
+        os.environ["LETHE_DATABASE_URL"], os.environ["LETHE_KEYSTORE_URL"] = database_urls
     # Django's test client sends Host: testserver; debug stays off (LETHE_DEBUG unset).
     os.environ["LETHE_ALLOWED_HOSTS"] = "testserver"
     os.environ["DJANGO_SETTINGS_MODULE"] = "lethe.settings"
