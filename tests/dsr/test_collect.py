@@ -122,6 +122,7 @@ def test_queries_do_not_grow_with_the_number_of_activities(everything):
             collect.gather(everything.dpo, everything.request)
         return len(queries)
 
+    count()  # the first gather also starts the audit log's subject index
     before = count()
     mention = token(everything.contact.pk)
     for n in range(8):

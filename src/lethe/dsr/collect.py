@@ -467,12 +467,14 @@ def _history(actor: Actor, found: Collected, contacts: dict[UUID, Contact]) -> N
 def _audit(found: Collected) -> None:
     """Fill in the audit events that name the person: when, what, why, and by what kind
     of actor (never who: staff are other people)."""
-    # Subjects are stored as JSON text; a quoted pseudonym matches exactly (as the
-    # audit viewer's subject filter does), on SQLite and PostgreSQL alike.
-    about = Q()
-    for subject in found.subjects:
-        about |= Q(subjects__icontains=f'"{subject}"')
-    events = AuditEvent.objects.filter(about).order_by("seq")
+    # Through locate's subject index of the log (brought up to date first), not a text
+    # match over every event's JSON subjects, which grows with the whole log.
+    from lethe.dsr.locate import index_audit_log
+    from lethe.dsr.models import AuditSubject
+
+    index_audit_log()
+    about = AuditSubject.objects.filter(subject__in=list(found.subjects)).values("event_id")
+    events = AuditEvent.objects.filter(seq__in=about).order_by("seq")
     for at, action, purpose, actor in events.values_list("at", "action", "purpose", "actor"):
         found.audit.append(
             {"at": at, "action": action, "purpose": purpose, "actor": _actor_kind(actor)}
