@@ -26,7 +26,7 @@ from lethe.vault.models import PersonalValue
 from lethe.vault.policy import Actor, Purpose, Role
 from tests.conftest import ALL
 from tests.dsr.erasure.conftest import World, build
-from tests.vault.test_at_rest import encodings, needles
+from tests.vault.test_at_rest import encodings, needles, stored_bytes
 
 pytestmark = pytest.mark.django_db(databases=ALL, transaction=True)
 
@@ -53,17 +53,27 @@ def seeded():
         for module, function in SEEDS:
             getattr(importlib.import_module(module), function)(apps, None)
 
+
 DSR = Purpose.DATA_SUBJECT_REQUEST
 
 
 def data_files() -> dict[str, bytes]:
-    """Every file in the data dir: both databases (with WAL), attachments, exports, keys."""
+    """Every file in the data dir (on SQLite both databases with WAL; attachments,
+    exports, keys), and on PostgreSQL a pg_dump of each database."""
     root = settings.CONFIG.data_dir
-    return {
+    files = {
         str(path.relative_to(root)): path.read_bytes()
         for path in sorted(root.rglob("*"))
         if path.is_file()
     }
+    files.update(
+        (name, blob) for name, blob in stored_bytes().items() if name.startswith("pg_dump")
+    )
+    return files
+
+
+def is_database(name: str) -> bool:
+    return name.endswith((".sqlite3", ".sqlite3-wal")) or name.startswith("pg_dump")
 
 
 def person_texts(world: World) -> set[str]:
@@ -105,7 +115,7 @@ def test_after_erasure_no_file_or_log_holds_their_identifiers_or_notes(logs):
 
     stored = data_files()
     names = set(stored)
-    assert any(n.endswith(".sqlite3") and "keystore" in n for n in names)
+    assert any(is_database(n) and "keystore" in n for n in names)
     assert any(n.startswith("exports/") for n in names)  # certificates were written there
     assert not any(str(world.file.blob) in n or str(world.call_file.blob) in n for n in names)
     assert leaks(texts, {**stored, "logs": logs()}) == set()
@@ -125,7 +135,7 @@ def test_the_scan_finds_plaintext_in_a_database_a_store_or_a_log(logs):
     try:
         found = {where for where, _ in leaks({name, world.person["email"][0]}, data_files())}
         assert "exports/probe.txt" in found
-        assert any(where.endswith((".sqlite3", ".sqlite3-wal")) for where in found)
+        assert any(is_database(where) for where in found)
         assert leaks({world.person["email"][0]}, {"logs": logs()}) == {
             ("logs", world.person["email"][0])
         }
